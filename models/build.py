@@ -1,0 +1,87 @@
+"""Build the Pyomo model: the formulation's table of contents.
+
+Decisions are made once (``fund``, ``sign``); operations (feed, deliveries, spot trades,
+shortfalls) are per year and scenario. Each business rule is one function in
+``optimizer.models.rules``; money terms go into the per-scenario NPV ledger in
+``optimizer.models.objective``.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+from optimizer.models import objective, rules
+from optimizer.models.data import ModelData
+
+
+def create_model(d: ModelData) -> pyo.ConcreteModel:
+    """Variables, then each rule in turn, then the objective."""
+    m = pyo.ConcreteModel(name="offtake_portfolio")
+    add_decisions(m, d)
+    add_operations(m, d)
+
+    rules.add_one_option_and_start_per_project(m, d)
+    rules.add_decision_locks(m, d)
+    rules.add_required_projects(m, d)
+    rules.add_exclusive_groups(m, d)
+    rules.add_capex_within_budget(m, d)
+    rules.add_annual_capex_within_cap(m, d)
+    rules.add_feed_within_capacity(m, d)
+    rules.add_feed_within_feedstock(m, d)
+    rules.add_output_balance(m, d)
+    rules.add_deliveries_only_from_operating_plants(m, d)
+    rules.add_contract_volumes(m, d)
+    rules.add_spot_purchases_within_availability(m, d)
+    rules.add_demand_coverage(m, d)
+
+    objective.add_npv_ledger(m, d)
+    objective.add_risk(m, d)
+    objective.add_objective(m, d)
+    return m
+
+
+def add_decisions(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """``fund[p, o, y]``: fund option o of project p, construction from year y; ``sign[c]``."""
+    m.fund = pyo.Var(
+        d.fund_keys, domain=pyo.Binary, doc="fund option o of project p, starting construction in year y"
+    )
+    m.sign = pyo.Var(d.contracts, domain=pyo.Binary, doc="sign contract c")
+
+
+def add_operations(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """Per-year, per-scenario flows in tonnes, only where they can be non-zero."""
+    s = d.scenarios
+    m.feed = pyo.Var(
+        [(p, t, sc) for p, t in d.plant_years for sc in s],
+        domain=pyo.NonNegativeReals,
+        doc="feed processed, t",
+    )
+    m.flow = pyo.Var(
+        [(*arc, sc) for arc in d.arcs for sc in s],
+        domain=pyo.NonNegativeReals,
+        doc="delivered plant -> contract, t",
+    )
+    m.spot_sale = pyo.Var(
+        [
+            (p, mineral, t, sc)
+            for p, t in d.plant_years
+            for mineral in d.plant_minerals.get(p, [])
+            for sc in s
+        ],
+        domain=pyo.NonNegativeReals,
+        doc="surplus sold on the spot market, t",
+    )
+    m.spot_buy = pyo.Var(
+        [
+            (c, t, sc)
+            for c, t in d.contract_years
+            for sc in s
+            if d.spot_availability_tpa[d.contract_mineral[c], t, sc] != 0.0
+        ],
+        domain=pyo.NonNegativeReals,
+        doc="bought on the spot market to serve contract c, t",
+    )
+    m.shortfall = pyo.Var(
+        [(c, t, sc) for c, t in d.contract_years for sc in s if d.shortfall_penalty_usd_per_t[c] is not None],
+        domain=pyo.NonNegativeReals,
+        doc="tonnes below the contract minimum, penalised",
+    )

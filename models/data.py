@@ -1,0 +1,343 @@
+"""Model data: a Case turned into sparse index sets and coefficients, with no Pyomo and no I/O.
+
+Every set lists only the tuples that can carry a decision: a plant-contract-year arc
+exists only if the plant yields the contract's mineral, the contract allows the plant,
+the contract is active that year and the plant could be operating then. Scenario-indexed
+data is keyed by scenario from the start; without a Scenarios sheet there is one scenario,
+``base``, with probability 1.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from optimizer.case import Case, records
+from optimizer.decisions import FREE, ProjectDecision, parse_project_decision
+from optimizer.validate import is_blank
+
+USD_M_PER_USD = 1e-6
+
+FundKey = tuple[str, str, int]  # project, option, construction start year
+Arc = tuple[str, str, int]  # project, contract, year
+
+
+@dataclass
+class ModelData:
+    """Everything the Pyomo model is built from."""
+
+    years: list[int]
+    scenarios: list[str]
+    probability: dict[str, float]
+    discount_factor: dict[int, float]
+
+    projects: list[str]
+    fund_keys: list[FundKey]
+    capacity_tpa: dict[tuple[str, str], float]
+    capex_usd_m: dict[tuple[str, str], float]
+    fixed_opex_usd_m: dict[tuple[str, str], float]
+    capex_spend_usd_m: dict[FundKey, dict[int, float]]  # nominal capex by year of spend
+    operating_years: dict[FundKey, list[int]]
+    funds_operating: dict[tuple[str, int], list[FundKey]]  # (project, year) -> fund keys running then
+    plant_years: list[tuple[str, int]]
+    variable_cost_usd_per_t: dict[str, float]
+    yields: dict[tuple[str, str], float]  # (project, mineral) -> t/t
+    plant_minerals: dict[str, list[str]]
+    decisions: dict[str, ProjectDecision]
+    requires: list[tuple[str, str]]
+    exclusive_groups: dict[str, list[str]]
+
+    contracts: list[str]
+    contract_mineral: dict[str, str]
+    contract_buyer: dict[str, str]
+    contract_years: list[tuple[str, int]]
+    min_tpa: dict[str, float]
+    max_tpa: dict[str, float]
+    shortfall_penalty_usd_per_t: dict[str, float | None]
+    prepayment_usd_m: dict[str, float]
+    prepayment_years: dict[str, list[int]]  # the contract's full tenor
+    contract_decision: dict[str, str | None]
+    contract_price_usd_per_t: dict[tuple[str, int, str], float]  # (contract, year, scenario)
+
+    arcs: list[Arc]
+    logistics_usd_per_t: dict[tuple[str, str], float]  # (project, buyer)
+
+    minerals: list[str]
+    spot_price_usd_per_t: dict[tuple[str, int, str], float]  # (mineral, year, scenario)
+    spot_availability_tpa: dict[tuple[str, int, str], float | None]
+    spot_premium: float
+    spot_sale_discount: float
+
+    feedstock_projects: dict[str, list[str]]
+    feedstock_available_t: dict[tuple[str, int], float]
+    coverage_required_t: dict[tuple[str, int], float]
+
+    budget_usd_m: float | None
+    annual_budget_usd_m: float | None
+    risk_aversion: float
+    cvar_alpha: float
+    min_cvar_npv_usd_m: float | None
+
+    yield_multiplier: dict[tuple[str, int, str], float] = field(
+        default_factory=dict
+    )  # (project, year, scenario)
+    capex_multiplier: dict[tuple[str, str], float] = field(default_factory=dict)  # (project, scenario)
+
+    # Derived lookups, filled by ``index``.
+    arcs_by_plant_mineral_year: dict[tuple[str, str, int], list[Arc]] = field(default_factory=dict)
+    arcs_by_contract_year: dict[tuple[str, int], list[Arc]] = field(default_factory=dict)
+    arcs_by_mineral_year: dict[tuple[str, int], list[Arc]] = field(default_factory=dict)
+    funds_by_project: dict[str, list[FundKey]] = field(default_factory=dict)
+
+    def index(self) -> ModelData:
+        by_pmy: dict[tuple[str, str, int], list[Arc]] = defaultdict(list)
+        by_ct: dict[tuple[str, int], list[Arc]] = defaultdict(list)
+        by_my: dict[tuple[str, int], list[Arc]] = defaultdict(list)
+        for arc in self.arcs:
+            p, c, t = arc
+            m = self.contract_mineral[c]
+            by_pmy[p, m, t].append(arc)
+            by_ct[c, t].append(arc)
+            by_my[m, t].append(arc)
+        self.arcs_by_plant_mineral_year = dict(by_pmy)
+        self.arcs_by_contract_year = dict(by_ct)
+        self.arcs_by_mineral_year = dict(by_my)
+        by_p: dict[str, list[FundKey]] = defaultdict(list)
+        for key in self.fund_keys:
+            by_p[key[0]].append(key)
+        self.funds_by_project = dict(by_p)
+        return self
+
+    @property
+    def uncoverable_demand(self) -> list[tuple[str, int, float]]:
+        """Demand to cover in a year when no plant could deliver that mineral under any contract."""
+        return [
+            (mineral, t, need)
+            for (mineral, t), need in sorted(self.coverage_required_t.items())
+            if need > 0 and (mineral, t) not in self.arcs_by_mineral_year
+        ]
+
+    def yield_factor(self, project: str, year: int, scenario: str) -> float:
+        return self.yield_multiplier.get((project, year, scenario), 1.0)
+
+    def capex_factor(self, project: str, scenario: str) -> float:
+        return self.capex_multiplier.get((project, scenario), 1.0)
+
+    def price_usd_m_per_t(self, contract: str, year: int, scenario: str) -> float:
+        return self.contract_price_usd_per_t[contract, year, scenario] * USD_M_PER_USD
+
+
+def optional(value: Any) -> float | None:
+    """A blank cell (None or NaN) as None, anything else as a float."""
+    return None if is_blank(value) else float(value)
+
+
+def prepare(case: Case) -> ModelData:
+    """Turn a checked Case into the sparse sets and coefficients of one model."""
+    s = case.settings
+    years = list(s.years)
+    scenarios = ["base"]
+    probability = {"base": 1.0}
+    discount = {y: s.discount_factor(y) for y in range(s.base_year, s.end_year + 60)}
+
+    projects_df = case.table("Projects")
+    options_df = case.table("Options")
+    yields_df = case.table("Yields")
+    contracts_df = case.table("Contracts")
+    minerals_df = case.table("Minerals")
+
+    capacity = {(r["project"], r["option"]): float(r["capacity_tpa"]) for r in records(options_df)}
+    capex = {(r["project"], r["option"]): float(r["capex_usd_m"]) for r in records(options_df)}
+    opex = {(r["project"], r["option"]): float(r["fixed_opex_usd_m"]) for r in records(options_df)}
+    options_of: dict[str, list[str]] = defaultdict(list)
+    for p, o in capacity:
+        options_of[p].append(o)
+
+    projects: list[str] = []
+    fund_keys: list[FundKey] = []
+    spend: dict[FundKey, dict[int, float]] = {}
+    operating: dict[FundKey, list[int]] = {}
+    running: dict[tuple[str, int], list[FundKey]] = defaultdict(list)
+    decisions: dict[str, ProjectDecision] = {}
+    variable_cost: dict[str, float] = {}
+    requires: list[tuple[str, str]] = []
+    groups: dict[str, list[str]] = defaultdict(list)
+    feedstock_projects: dict[str, list[str]] = defaultdict(list)
+    for r in records(projects_df):
+        p = str(r["project"])
+        projects.append(p)
+        decision, _ = parse_project_decision(
+            None if is_blank(r["decision"]) else str(r["decision"]), set(options_of[p])
+        )
+        decisions[p] = decision if decision is not None else FREE
+        variable_cost[p] = float(r["variable_cost_usd_per_t"])
+        if not is_blank(r["requires"]):
+            requires.append((p, str(r["requires"])))
+        if not is_blank(r["exclusive_group"]):
+            groups[str(r["exclusive_group"])].append(p)
+        if not is_blank(r["feedstock"]):
+            feedstock_projects[str(r["feedstock"])].append(p)
+        build = int(r["build_years"])
+        life = None if is_blank(r["life_years"]) else int(r["life_years"])
+        earliest = max(int(r["earliest_year"]), s.base_year)
+        latest = int(r["latest_year"]) if not is_blank(r["latest_year"]) else int(r["earliest_year"])
+        for o in options_of[p]:
+            for y in range(earliest, min(latest, s.end_year) + 1):
+                key = (p, o, y)
+                fund_keys.append(key)
+                spend[key] = capex_schedule(capex[p, o], y, build)
+                first = y + build
+                last = s.end_year if life is None else min(s.end_year, first + life - 1)
+                operating[key] = list(range(first, last + 1))
+                for t in operating[key]:
+                    running[p, t].append(key)
+
+    yields = {
+        (r["project"], r["mineral"]): float(r["yield_t_per_t"])
+        for r in records(yields_df)
+        if float(r["yield_t_per_t"]) > 0
+    }
+    plant_minerals: dict[str, list[str]] = defaultdict(list)
+    for p, m in yields:
+        plant_minerals[p].append(m)
+    plant_years = sorted(running)
+    operable_years: dict[str, set[int]] = defaultdict(set)
+    for p, t in plant_years:
+        operable_years[p].add(t)
+
+    spot_price = {
+        (str(r["mineral"]), t, sc): float(r["price_usd_per_t"])
+        for r in records(minerals_df)
+        for t in years
+        for sc in scenarios
+    }
+    availability = {
+        (str(r["mineral"]), t, sc): optional(r["spot_availability_tpa"])
+        for r in records(minerals_df)
+        for t in years
+        for sc in scenarios
+    }
+
+    contracts: list[str] = []
+    contract_years: list[tuple[str, int]] = []
+    prices: dict[tuple[str, int, str], float] = {}
+    arcs: list[Arc] = []
+    logistics = {
+        (r["project"], r["buyer"]): float(r["cost_usd_per_t"]) for r in records(case.table("Logistics"))
+    }
+    for r in records(contracts_df):
+        c = str(r["contract"])
+        contracts.append(c)
+        active = [
+            t for t in range(int(r["start_year"]), int(r["end_year"]) + 1) if s.base_year <= t <= s.end_year
+        ]
+        for t in active:
+            contract_years.append((c, t))
+            for sc in scenarios:
+                prices[c, t, sc] = contract_price(
+                    optional(r["price_usd_per_t"]),
+                    optional(r["index_discount"]),
+                    optional(r["floor_usd_per_t"]),
+                    optional(r["cap_usd_per_t"]),
+                    spot_price[str(r["mineral"]), t, sc],
+                )
+        allowed = [str(r["project"])] if not is_blank(r["project"]) else projects
+        for p in allowed:
+            if (p, r["mineral"]) not in yields:
+                continue
+            arcs.extend((p, c, t) for t in active if t in operable_years[p])
+
+    demand_df = case.table("Demand")
+    coverage = {
+        (str(r["mineral"]), int(r["year"])): float(r["min_coverage"]) * float(r["demand_t"])
+        for r in records(demand_df)
+        if s.base_year <= int(r["year"]) <= s.end_year
+    }
+    feedstock_available = {
+        (str(r["feedstock"]), int(r["year"])): float(r["available_t"])
+        for r in records(case.table("Feedstocks"))
+    }
+
+    return ModelData(
+        years=years,
+        scenarios=scenarios,
+        probability=probability,
+        discount_factor=discount,
+        projects=projects,
+        fund_keys=fund_keys,
+        capacity_tpa=capacity,
+        capex_usd_m=capex,
+        fixed_opex_usd_m=opex,
+        capex_spend_usd_m=spend,
+        operating_years=operating,
+        funds_operating=dict(running),
+        plant_years=plant_years,
+        variable_cost_usd_per_t=variable_cost,
+        yields=yields,
+        plant_minerals=dict(plant_minerals),
+        decisions=decisions,
+        requires=requires,
+        exclusive_groups={g: ps for g, ps in groups.items() if len(ps) > 1},
+        contracts=contracts,
+        contract_mineral={str(r["contract"]): str(r["mineral"]) for r in records(contracts_df)},
+        contract_buyer={str(r["contract"]): str(r["buyer"]) for r in records(contracts_df)},
+        contract_years=contract_years,
+        min_tpa={str(r["contract"]): float(r["min_tpa"]) for r in records(contracts_df)},
+        max_tpa={str(r["contract"]): float(r["max_tpa"]) for r in records(contracts_df)},
+        shortfall_penalty_usd_per_t={
+            str(r["contract"]): optional(r["shortfall_penalty_usd_per_t"]) for r in records(contracts_df)
+        },
+        prepayment_usd_m={str(r["contract"]): float(r["prepayment_usd_m"]) for r in records(contracts_df)},
+        prepayment_years={
+            str(r["contract"]): list(range(int(r["start_year"]), int(r["end_year"]) + 1))
+            for r in records(contracts_df)
+        },
+        contract_decision={
+            str(r["contract"]): (
+                None if r["decision"] is None or is_blank(r["decision"]) else str(r["decision"])
+            )
+            for r in records(contracts_df)
+        },
+        contract_price_usd_per_t=prices,
+        arcs=arcs,
+        logistics_usd_per_t=logistics,
+        minerals=[str(m) for m in minerals_df["mineral"]],
+        spot_price_usd_per_t=spot_price,
+        spot_availability_tpa=availability,
+        spot_premium=s.spot_premium,
+        spot_sale_discount=s.spot_sale_discount,
+        feedstock_projects=dict(feedstock_projects),
+        feedstock_available_t=feedstock_available,
+        coverage_required_t=coverage,
+        budget_usd_m=s.budget_usd_m,
+        annual_budget_usd_m=s.annual_budget_usd_m,
+        risk_aversion=s.risk_aversion,
+        cvar_alpha=s.cvar_alpha,
+        min_cvar_npv_usd_m=s.min_cvar_npv_usd_m,
+    ).index()
+
+
+def capex_schedule(capex_usd_m: float, start_year: int, build_years: int) -> dict[int, float]:
+    """Capex spread evenly over the build years; ``build_years = 0`` spends it all in the start year."""
+    if build_years == 0:
+        return {start_year: capex_usd_m}
+    return {start_year + k: capex_usd_m / build_years for k in range(build_years)}
+
+
+def contract_price(
+    fixed_usd_per_t: float | None,
+    index_discount: float | None,
+    floor_usd_per_t: float | None,
+    cap_usd_per_t: float | None,
+    spot_usd_per_t: float,
+) -> float:
+    """Fixed price, or spot x (1 - index_discount) clipped to the floor and cap."""
+    if fixed_usd_per_t is not None:
+        return fixed_usd_per_t
+    price = spot_usd_per_t * (1.0 - (index_discount or 0.0))
+    if floor_usd_per_t is not None:
+        price = max(price, floor_usd_per_t)
+    if cap_usd_per_t is not None:
+        price = min(price, cap_usd_per_t)
+    return price

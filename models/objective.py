@@ -1,0 +1,127 @@
+"""Portfolio NPV per scenario (the ledger), CVaR, and the objective.
+
+NPV[s], USD m, discounted to ``base_year`` with df[t] = (1 + r) ** -(t - base_year):
+
+    + contract revenue    sum df[t] price[c,t,s] (flow + spot_buy)
+    - logistics           sum df[t] cost[p,buyer(c)] flow
+    + spot sales          sum df[t] spot[m,t,s] (1 - spot_sale_discount) spot_sale
+    - spot purchases      sum df[t] spot[m,t,s] (1 + spot_premium) spot_buy
+    - variable cost       sum df[t] variable_cost[p] feed
+    - shortfall penalties sum df[t] penalty[c] shortfall
+    - capex and opex      sum fund[p,o,y] (capex x shock x sum_{spend years} df / build + opex x sum_{running} df)
+    + prepayments         sum sign[c] prepayment[c] (df[start] - mean_{tenor} df)
+
+A prepayment is financing: received at the start, repaid evenly over the tenor; only the
+benefit of having the money early enters NPV.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyomo.environ as pyo
+from optimizer.models.data import USD_M_PER_USD, FundKey, ModelData
+
+
+def fund_cost_npv_usd_m(d: ModelData, key: FundKey, scenario: str) -> float:
+    """Discounted capex (with the scenario's capex shock) plus fixed opex of one funding choice."""
+    p, o, _ = key
+    capex = sum(
+        d.discount_factor[t] * usd_m for t, usd_m in d.capex_spend_usd_m[key].items()
+    ) * d.capex_factor(p, scenario)
+    opex = d.fixed_opex_usd_m[p, o] * sum(d.discount_factor[t] for t in d.operating_years[key])
+    return capex + opex
+
+
+def prepayment_benefit_npv_usd_m(d: ModelData, contract: str) -> float:
+    """Value of receiving a prepayment at the start and repaying it evenly over the tenor."""
+    amount = d.prepayment_usd_m[contract]
+    if amount == 0:
+        return 0.0
+    tenor = d.prepayment_years[contract]
+    repaid = sum(d.discount_factor[t] for t in tenor) / len(tenor)
+    return amount * (d.discount_factor[tenor[0]] - repaid)
+
+
+def add_npv_ledger(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """``npv[s]``: the discounted cash of the portfolio in scenario s, USD m."""
+    df = d.discount_factor
+    per_t = USD_M_PER_USD
+
+    def npv(m: pyo.ConcreteModel, s: str) -> Any:
+        revenue = sum(
+            df[t]
+            * per_t
+            * (d.contract_price_usd_per_t[c, t, s] - d.logistics_usd_per_t.get((p, d.contract_buyer[c]), 0.0))
+            * m.flow[p, c, t, s]
+            for p, c, t in d.arcs
+        )
+        spot_sales = sum(
+            df[t]
+            * per_t
+            * d.spot_price_usd_per_t[mineral, t, s]
+            * (1 - d.spot_sale_discount)
+            * m.spot_sale[p, mineral, t, s]
+            for p, t in d.plant_years
+            for mineral in d.plant_minerals.get(p, [])
+        )
+        spot_buys = sum(
+            df[t]
+            * per_t
+            * (
+                d.contract_price_usd_per_t[c, t, s]
+                - d.spot_price_usd_per_t[d.contract_mineral[c], t, s] * (1 + d.spot_premium)
+            )
+            * m.spot_buy[c, t, s]
+            for c, t in d.contract_years
+            if (c, t, s) in m.spot_buy
+        )
+        variable = sum(
+            df[t] * per_t * d.variable_cost_usd_per_t[p] * m.feed[p, t, s] for p, t in d.plant_years
+        )
+        penalties = sum(
+            df[t] * per_t * (d.shortfall_penalty_usd_per_t[c] or 0.0) * m.shortfall[c, t, s]
+            for c, t in d.contract_years
+            if (c, t, s) in m.shortfall
+        )
+        plants = sum(fund_cost_npv_usd_m(d, k, s) * m.fund[k] for k in d.fund_keys)
+        prepayments = sum(
+            prepayment_benefit_npv_usd_m(d, c) * m.sign[c] for c in d.contracts if d.prepayment_usd_m[c] > 0
+        )
+        return revenue + spot_sales + spot_buys - variable - penalties - plants + prepayments
+
+    m.npv = pyo.Expression(d.scenarios, rule=npv, doc="portfolio NPV per scenario, USD m")
+    m.expected_npv = pyo.Expression(
+        expr=sum(d.probability[s] * m.npv[s] for s in d.scenarios), doc="expected NPV, USD m"
+    )
+
+
+def add_risk(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """CVaR of NPV at level alpha (Rockafellar-Uryasev), only when the objective or a floor needs it.
+
+    CVaR = eta - 1 / (1 - alpha) sum_s p_s u_s,   u_s >= eta - npv[s],  u_s >= 0
+    With a floor: CVaR >= min_cvar_npv_usd_m.
+    """
+    if d.risk_aversion == 0 and d.min_cvar_npv_usd_m is None:
+        return
+    m.value_at_risk = pyo.Var(domain=pyo.Reals, doc="eta: NPV threshold of the worst tail, USD m")
+    m.tail_loss = pyo.Var(d.scenarios, domain=pyo.NonNegativeReals, doc="NPV below eta per scenario, USD m")
+    m.tail_loss_definition = pyo.Constraint(
+        d.scenarios, rule=lambda m, s: m.tail_loss[s] >= m.value_at_risk - m.npv[s]
+    )
+    m.cvar = pyo.Expression(
+        expr=m.value_at_risk
+        - sum(d.probability[s] * m.tail_loss[s] for s in d.scenarios) / (1 - d.cvar_alpha),
+        doc="CVaR of NPV, USD m",
+    )
+    if d.min_cvar_npv_usd_m is not None:
+        m.cvar_floor = pyo.Constraint(expr=m.cvar >= d.min_cvar_npv_usd_m, doc="CVaR floor, USD m")
+
+
+def add_objective(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """Maximise (1 - risk_aversion) E[NPV] + risk_aversion CVaR."""
+    if d.risk_aversion > 0:
+        expr = (1 - d.risk_aversion) * m.expected_npv + d.risk_aversion * m.cvar
+    else:
+        expr = m.expected_npv
+    m.objective = pyo.Objective(expr=expr, sense=pyo.maximize)

@@ -1,0 +1,208 @@
+"""A Case: the input tables typed, defaulted and checked, plus the settings.
+
+``Case.from_excel(path)`` is the one way in from a workbook; everything downstream
+(model data, the model, the plan) works from a Case and never touches the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from optimizer.errors import InputError, InputProblem
+from optimizer.read import RawTable, read_workbook, row_number
+from optimizer.schema import SETTINGS, SETTINGS_BY_NAME, TABLES, TABLES_BY_SHEET, Table
+from optimizer.validate import check_case, is_blank, type_table
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The Settings sheet, with defaults filled in (see ``optimizer.schema.SETTINGS``)."""
+
+    base_year: int
+    end_year: int
+    discount_rate: float = 0.10
+    budget_usd_m: float | None = None
+    annual_budget_usd_m: float | None = None
+    risk_aversion: float = 0.0
+    cvar_alpha: float = 0.95
+    min_cvar_npv_usd_m: float | None = None
+    spot_premium: float = 0.0
+    spot_sale_discount: float = 0.0
+    time_limit_s: float = 600.0
+    mip_gap: float = 1e-4
+    mip_abs_gap_usd_m: float | None = None
+
+    @property
+    def years(self) -> range:
+        return range(self.base_year, self.end_year + 1)
+
+    def discount_factor(self, year: int) -> float:
+        """``(1 + r) ** -(year - base_year)``: the value today of one USD in ``year``."""
+        return float((1.0 + self.discount_rate) ** -(year - self.base_year))
+
+
+@dataclass(frozen=True)
+class Case:
+    """Everything one optimisation needs, typed and checked."""
+
+    settings: Settings
+    tables: dict[str, pd.DataFrame]
+    source_path: Path | None = None
+    source_sha256: str | None = None
+    raw_settings: dict[str, float | int] = field(default_factory=dict)
+
+    @classmethod
+    def from_excel(cls, path: str | Path) -> Case:
+        """Read, type and check a workbook; raise ``InputError`` listing every problem."""
+        path = Path(path)
+        raw = read_workbook(path)
+        return cls.from_raw_tables(raw, source_path=path, source_sha256=file_sha256(path))
+
+    @classmethod
+    def from_raw_tables(
+        cls, raw: dict[str, RawTable], source_path: Path | None = None, source_sha256: str | None = None
+    ) -> Case:
+        problems: list[InputProblem] = []
+        tables: dict[str, pd.DataFrame] = {}
+        for table in TABLES:
+            if table.sheet not in raw:
+                if table.required:
+                    problems.append(
+                        InputProblem(
+                            table.sheet,
+                            "",
+                            "sheet is missing",
+                            f"add a sheet named {table.sheet} (optimize template shows its columns)",
+                        )
+                    )
+                tables[table.sheet] = empty_table(table)
+                continue
+            typed, found = type_table(table, raw[table.sheet])
+            problems.extend(found)
+            tables[table.sheet] = typed
+        raw_settings, settings_problems = settings_values(tables["Settings"], raw.get("Settings"))
+        problems.extend(settings_problems)
+        if problems:
+            raise InputError(sorted(set(problems), key=problem_order))
+        settings = settings_with_defaults(raw_settings, tables)
+        problems.extend(check_case(settings.base_year, settings.end_year, tables, raw))
+        if problems:
+            raise InputError(sorted(set(problems), key=problem_order))
+        return cls(settings, tables, source_path, source_sha256, raw_settings)
+
+    def table(self, sheet: str) -> pd.DataFrame:
+        return self.tables[sheet]
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A table's rows as plain dicts (blank cells as NaN/None), for code that reads row by row."""
+    return frame.to_dict("records")  # type: ignore[return-value]
+
+
+def problem_order(p: InputProblem) -> tuple[int, str, int, str]:
+    """Sheets in schema order, then by row, so the report reads top to bottom."""
+    order = [t.sheet for t in TABLES]
+    sheet_rank = order.index(p.sheet) if p.sheet in order else len(order)
+    digits = "".join(ch for ch in p.cell if ch.isdigit())
+    return (sheet_rank, p.cell.rstrip("0123456789"), int(digits) if digits else 0, p.problem)
+
+
+def empty_table(table: Table) -> pd.DataFrame:
+    return pd.DataFrame({c.name: pd.Series(dtype=object) for c in table.columns})
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def settings_values(
+    frame: pd.DataFrame, raw: RawTable | None
+) -> tuple[dict[str, float | int], list[InputProblem]]:
+    """Parse the Settings sheet's ``value`` cells by each setting's kind."""
+    values: dict[str, float | int] = {}
+    problems: list[InputProblem] = []
+    for excel_row, row in frame.iterrows():
+        name = row["setting"]
+        if not isinstance(name, str) or name not in SETTINGS_BY_NAME:
+            continue  # type_table already reported unknown names
+        spec = SETTINGS_BY_NAME[name]
+        value = row["value"]
+        cell = raw.cell("value", row_number(excel_row)) if raw is not None else ""
+        if is_blank(value):
+            continue
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            problems.append(
+                InputProblem("Settings", cell, f"{name} must be a number, not {value!r}", "type a number")
+            )
+            continue
+        if spec.kind == "int" and not float(number).is_integer():
+            problems.append(
+                InputProblem(
+                    "Settings",
+                    cell,
+                    f"{name} must be a whole number, not {value!r}",
+                    "type a year such as 2026",
+                )
+            )
+            continue
+        if spec.minimum is not None and number < spec.minimum:
+            problems.append(
+                InputProblem(
+                    "Settings",
+                    cell,
+                    f"{name} is {number:g}, below its minimum {spec.minimum:g}",
+                    f"use a value of at least {spec.minimum:g}",
+                )
+            )
+            continue
+        if spec.maximum is not None and number > spec.maximum:
+            problems.append(
+                InputProblem(
+                    "Settings",
+                    cell,
+                    f"{name} is {number:g}, above its maximum {spec.maximum:g}",
+                    f"use a value of at most {spec.maximum:g}",
+                )
+            )
+            continue
+        values[name] = int(number) if spec.kind == "int" else number
+    return values, problems
+
+
+def settings_with_defaults(values: dict[str, float | int], tables: dict[str, pd.DataFrame]) -> Settings:
+    """Fill blank settings: the horizon defaults to the years the data mentions."""
+    base_year = values.get("base_year")
+    if base_year is None:
+        years = list(tables["Projects"]["earliest_year"].dropna()) + list(
+            tables["Contracts"]["start_year"].dropna()
+        )
+        base_year = int(min(years)) if years else 2026
+    end_year = values.get("end_year")
+    if end_year is None:
+        ends = list(tables["Contracts"]["end_year"].dropna())
+        end_year = max(int(max(ends)) if ends else int(base_year), int(base_year))
+    kwargs: dict[str, float | int] = {"base_year": int(base_year), "end_year": int(end_year)}
+    for f in fields(Settings):
+        if f.name in ("base_year", "end_year"):
+            continue
+        if f.name in values:
+            kwargs[f.name] = values[f.name]
+        else:
+            default = SETTINGS_BY_NAME[f.name].default
+            if default is not None:
+                kwargs[f.name] = default
+    return Settings(**kwargs)  # type: ignore[arg-type]
+
+
+__all__ = ["SETTINGS", "TABLES_BY_SHEET", "Case", "Settings"]

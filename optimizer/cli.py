@@ -1,0 +1,171 @@
+"""The ``optimize`` command: a thin layer over the Python API.
+
+Exit codes: 0 a plan was written (a time-limited plan says its gap); 1 infeasible;
+2 bad input or usage; 3 no feasible plan found within the time limit.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from optimizer.case import Case, records
+from optimizer.errors import InputError, OutputError
+from optimizer.plan import Plan, plan
+from optimizer.progress import Progress
+from optimizer.write import check_writable, default_output_path
+
+EXIT_BAD_INPUT = 2
+MAX_PROBLEMS_SHOWN = 50
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="offtake-optimizer")
+def main() -> None:
+    """Choose which critical-mineral projects to fund and which offtake contracts to sign.
+
+    \b
+    Example:
+      optimize plan examples/india_japan.xlsx
+    """
+
+
+@contextmanager
+def user_errors(debug: bool) -> Iterator[None]:
+    """Turn library errors into ``Error: ...`` lines and exit codes; ``--debug`` shows tracebacks."""
+    try:
+        yield
+    except InputError as error:
+        shown = error.problems[:MAX_PROBLEMS_SHOWN]
+        click.echo(f"Error: the input has {len(error.problems)} problem(s):", err=True)
+        for problem in shown:
+            click.echo(f"  {problem}", err=True)
+        if len(error.problems) > len(shown):
+            click.echo(f"  ... and {len(error.problems) - len(shown)} more", err=True)
+        if debug:
+            traceback.print_exc()
+        sys.exit(EXIT_BAD_INPUT)
+    except OutputError as error:
+        click.echo(f"Error: {error}", err=True)
+        if debug:
+            traceback.print_exc()
+        sys.exit(EXIT_BAD_INPUT)
+
+
+def debug_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--debug", is_flag=True, help="Show a traceback on errors.")(f)
+
+
+@main.command("plan")
+@click.argument("workbook", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Plan workbook to write (default: IN-plan.xlsx).",
+)
+@click.option(
+    "--time-limit",
+    "time_limit_s",
+    type=click.FloatRange(min=0),
+    help="Solver time limit in seconds (overrides Settings).",
+)
+@click.option(
+    "--gap",
+    "mip_gap",
+    type=click.FloatRange(min=0, max=1),
+    help="Relative MIP gap, e.g. 0.001 (overrides Settings).",
+)
+@click.option("--force", is_flag=True, help="Replace the output workbook if it exists.")
+@click.option("--quiet", is_flag=True, help="No progress on the terminal.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON object with the plan's headline numbers to stdout.",
+)
+@debug_option
+def plan_command(
+    workbook: Path,
+    output: Path | None,
+    time_limit_s: float | None,
+    mip_gap: float | None,
+    force: bool,
+    quiet: bool,
+    as_json: bool,
+    debug: bool,
+) -> None:
+    """Optimise WORKBOOK and write the plan workbook next to it.
+
+    \b
+    Examples:
+      optimize plan examples/india_japan.xlsx
+      optimize plan inputs.xlsx -o plan.xlsx --time-limit 120 --gap 0.001 --json
+    """
+    progress = Progress(enabled=not quiet and not as_json)
+    with user_errors(debug):
+        progress.stage("reading workbook")
+        case = Case.from_excel(workbook)
+        target = output if output is not None else default_output_path(workbook)
+        check_writable(target, force)
+        result = plan(
+            case,
+            time_limit_s=time_limit_s,
+            mip_gap=mip_gap,
+            stage=progress.stage,
+            log=progress.solver_log if progress.enabled else None,
+        )
+        written: Path | None = None
+        if result.has_solution:
+            progress.stage("writing plan workbook")
+            written = result.to_excel(target, force=force)
+        progress.done()
+    report(result, written, as_json)
+    sys.exit(result.exit_code)
+
+
+def report(result: Plan, written: Path | None, as_json: bool) -> None:
+    for message in result.messages:
+        click.echo(f"{'Warning' if result.has_solution else 'Error'}: {message}", err=True)
+    if as_json:
+        click.echo(json.dumps(result.summary(written), indent=2))
+        return
+    if not result.has_solution:
+        return
+    click.echo(
+        f"status: {result.status}   objective: USD {result.objective_usd_m:,.1f}m   expected NPV: USD {result.expected_npv_usd_m:,.1f}m"
+    )
+    budget = result.case.settings.budget_usd_m
+    budget_text = f" of USD {budget:,.1f}m budget" if budget is not None else ""
+    click.echo(
+        f"capex: USD {result.capex_usd_m:,.1f}m{budget_text}   MIP gap: {result.mip_gap or 0:.4%}   solve: {result.solve_s:.1f}s"
+    )
+    for r in records(result.funded):
+        click.echo(
+            f"  fund {r['project']} ({r['option']}) from {r['start_year']}: capex USD {r['capex_usd_m']:,.1f}m"
+        )
+    for r in records(result.signed):
+        click.echo(f"  sign {r['contract']}: {r['buyer']}, {r['mineral']}")
+    click.echo(f"plan written to {written}")
+
+
+@main.command("validate")
+@click.argument("workbook", type=click.Path(path_type=Path, dir_okay=False))
+@debug_option
+def validate_command(workbook: Path, debug: bool) -> None:
+    """Check WORKBOOK and list every problem at once; writes nothing.
+
+    \b
+    Example:
+      optimize validate inputs.xlsx
+    """
+    with user_errors(debug):
+        Case.from_excel(workbook)
+    click.echo(f"{workbook}: no problems found")

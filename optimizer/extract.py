@@ -1,0 +1,308 @@
+"""Read a solved model back into the plan's tables (pandas DataFrames), in business units."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from optimizer.case import Case, records
+from optimizer.models.data import USD_M_PER_USD, ModelData
+from optimizer.models.objective import fund_cost_npv_usd_m, prepayment_benefit_npv_usd_m
+
+TOLERANCE_T = 1e-6
+
+
+def val(var: Any) -> float:
+    """A variable's value, 0 for one the solver never saw (it appears in no row)."""
+    value = var.value
+    return 0.0 if value is None else float(value)
+
+
+def funded_keys(m: pyo.ConcreteModel, d: ModelData) -> list[tuple[str, str, int]]:
+    return [k for k in d.fund_keys if val(m.fund[k]) > 0.5]
+
+
+def signed_contracts(m: pyo.ConcreteModel, d: ModelData) -> list[str]:
+    return [c for c in d.contracts if val(m.sign[c]) > 0.5]
+
+
+def flows_table(m: pyo.ConcreteModel, d: ModelData) -> pd.DataFrame:
+    rows = []
+    for s in d.scenarios:
+        for p, c, t in d.arcs:
+            tonnes = val(m.flow[p, c, t, s])
+            if tonnes > TOLERANCE_T:
+                price = d.contract_price_usd_per_t[c, t, s]
+                rows.append(
+                    (
+                        s,
+                        t,
+                        p,
+                        c,
+                        d.contract_buyer[c],
+                        d.contract_mineral[c],
+                        "plant",
+                        tonnes,
+                        price,
+                        tonnes * price * USD_M_PER_USD,
+                    )
+                )
+        for c, t in d.contract_years:
+            if (c, t, s) in m.spot_buy:
+                tonnes = val(m.spot_buy[c, t, s])
+                if tonnes > TOLERANCE_T:
+                    price = d.contract_price_usd_per_t[c, t, s]
+                    rows.append(
+                        (
+                            s,
+                            t,
+                            "",
+                            c,
+                            d.contract_buyer[c],
+                            d.contract_mineral[c],
+                            "spot purchase",
+                            tonnes,
+                            price,
+                            tonnes * price * USD_M_PER_USD,
+                        )
+                    )
+    columns = [
+        "scenario",
+        "year",
+        "project",
+        "contract",
+        "buyer",
+        "mineral",
+        "source",
+        "tonnes",
+        "price_usd_per_t",
+        "revenue_usd_m",
+    ]
+    return (
+        pd.DataFrame(rows, columns=columns)
+        .sort_values(["scenario", "year", "mineral", "contract", "project"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def cash_flows_table(m: pyo.ConcreteModel, d: ModelData) -> pd.DataFrame:
+    """Undiscounted cash by scenario and year, USD m; discounted net sums to the scenario's NPV."""
+    ledger: dict[tuple[str, int], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    per_t = USD_M_PER_USD
+    funded = funded_keys(m, d)
+    signed = signed_contracts(m, d)
+    for s in d.scenarios:
+        for k in funded:
+            p, o, _ = k
+            for t, usd_m in d.capex_spend_usd_m[k].items():
+                ledger[s, t]["capex_usd_m"] -= usd_m * d.capex_factor(p, s)
+            for t in d.operating_years[k]:
+                ledger[s, t]["fixed_opex_usd_m"] -= d.fixed_opex_usd_m[p, o]
+        for p, t in d.plant_years:
+            ledger[s, t]["variable_cost_usd_m"] -= per_t * d.variable_cost_usd_per_t[p] * val(m.feed[p, t, s])
+            for mineral in d.plant_minerals.get(p, []):
+                tonnes = val(m.spot_sale[p, mineral, t, s])
+                ledger[s, t]["spot_sales_usd_m"] += (
+                    per_t * d.spot_price_usd_per_t[mineral, t, s] * (1 - d.spot_sale_discount) * tonnes
+                )
+        for p, c, t in d.arcs:
+            tonnes = val(m.flow[p, c, t, s])
+            ledger[s, t]["contract_revenue_usd_m"] += per_t * d.contract_price_usd_per_t[c, t, s] * tonnes
+            ledger[s, t]["logistics_usd_m"] -= (
+                per_t * d.logistics_usd_per_t.get((p, d.contract_buyer[c]), 0.0) * tonnes
+            )
+        for c, t in d.contract_years:
+            if (c, t, s) in m.spot_buy:
+                tonnes = val(m.spot_buy[c, t, s])
+                ledger[s, t]["contract_revenue_usd_m"] += per_t * d.contract_price_usd_per_t[c, t, s] * tonnes
+                spot = d.spot_price_usd_per_t[d.contract_mineral[c], t, s]
+                ledger[s, t]["spot_purchases_usd_m"] -= per_t * spot * (1 + d.spot_premium) * tonnes
+            if (c, t, s) in m.shortfall:
+                ledger[s, t]["shortfall_penalties_usd_m"] -= (
+                    per_t * (d.shortfall_penalty_usd_per_t[c] or 0.0) * val(m.shortfall[c, t, s])
+                )
+        for c in signed:
+            amount = d.prepayment_usd_m[c]
+            if amount > 0:
+                tenor = d.prepayment_years[c]
+                ledger[s, tenor[0]]["prepayments_received_usd_m"] += amount
+                for t in tenor:
+                    ledger[s, t]["prepayments_repaid_usd_m"] -= amount / len(tenor)
+    items = [
+        "contract_revenue_usd_m",
+        "spot_sales_usd_m",
+        "spot_purchases_usd_m",
+        "variable_cost_usd_m",
+        "logistics_usd_m",
+        "fixed_opex_usd_m",
+        "shortfall_penalties_usd_m",
+        "capex_usd_m",
+        "prepayments_received_usd_m",
+        "prepayments_repaid_usd_m",
+    ]
+    rows = []
+    for (s, t), amounts in sorted(ledger.items()):
+        net = sum(amounts[i] for i in items)
+        rows.append(
+            {
+                "scenario": s,
+                "year": t,
+                **{i: amounts[i] for i in items},
+                "net_cash_usd_m": net,
+                "discount_factor": d.discount_factor[t],
+                "discounted_usd_m": net * d.discount_factor[t],
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["scenario", "year", *items, "net_cash_usd_m", "discount_factor", "discounted_usd_m"]
+    )
+
+
+def funded_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFrame:
+    projects = case.table("Projects").set_index("project")
+    rows = []
+    for k in funded_keys(m, d):
+        p, o, y = k
+        npv = 0.0
+        for s in d.scenarios:
+            contribution = -fund_cost_npv_usd_m(d, k, s)
+            for t in d.operating_years[k]:
+                df = d.discount_factor[t]
+                contribution -= df * USD_M_PER_USD * d.variable_cost_usd_per_t[p] * val(m.feed[p, t, s])
+                for mineral in d.plant_minerals.get(p, []):
+                    spot = d.spot_price_usd_per_t[mineral, t, s] * (1 - d.spot_sale_discount)
+                    contribution += df * USD_M_PER_USD * spot * val(m.spot_sale[p, mineral, t, s])
+                    for _, c, _ in d.arcs_by_plant_mineral_year.get((p, mineral, t), []):
+                        margin = d.contract_price_usd_per_t[c, t, s] - d.logistics_usd_per_t.get(
+                            (p, d.contract_buyer[c]), 0.0
+                        )
+                        contribution += df * USD_M_PER_USD * margin * val(m.flow[p, c, t, s])
+            npv += d.probability[s] * contribution
+        operating = d.operating_years[k]
+        rows.append(
+            {
+                "project": p,
+                "option": o,
+                "start_year": y,
+                "first_operating_year": operating[0] if operating else None,
+                "kind": projects.loc[p, "kind"],
+                "sponsor": projects.loc[p, "sponsor"],
+                "state": projects.loc[p, "state"],
+                "capacity_tpa": d.capacity_tpa[p, o],
+                "capex_usd_m": d.capex_usd_m[p, o],
+                "npv_contribution_usd_m": npv,
+            }
+        )
+    columns = [
+        "project",
+        "option",
+        "start_year",
+        "first_operating_year",
+        "kind",
+        "sponsor",
+        "state",
+        "capacity_tpa",
+        "capex_usd_m",
+        "npv_contribution_usd_m",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def signed_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFrame:
+    contracts = case.table("Contracts").set_index("contract")
+    rows = []
+    for c in signed_contracts(m, d):
+        delivered = bought = short = 0.0
+        for s in d.scenarios:
+            weight = d.probability[s]
+            for t in (t for c_, t in d.contract_years if c_ == c):
+                delivered += weight * sum(
+                    val(m.flow[p, c, t, s]) for p, _, _ in d.arcs_by_contract_year.get((c, t), [])
+                )
+                if (c, t, s) in m.spot_buy:
+                    bought += weight * val(m.spot_buy[c, t, s])
+                if (c, t, s) in m.shortfall:
+                    short += weight * val(m.shortfall[c, t, s])
+        row = contracts.loc[c].to_dict()
+        rows.append(
+            {
+                "contract": c,
+                "buyer": d.contract_buyer[c],
+                "mineral": d.contract_mineral[c],
+                "start_year": int(row["start_year"]),
+                "end_year": int(row["end_year"]),
+                "min_tpa": d.min_tpa[c],
+                "max_tpa": d.max_tpa[c],
+                "pricing": "fixed" if pd.notna(row["price_usd_per_t"]) else "index",
+                "delivered_t": delivered,
+                "spot_purchased_t": bought,
+                "shortfall_t": short,
+                "prepayment_usd_m": d.prepayment_usd_m[c],
+                "prepayment_benefit_usd_m": prepayment_benefit_npv_usd_m(d, c),
+            }
+        )
+    columns = [
+        "contract",
+        "buyer",
+        "mineral",
+        "start_year",
+        "end_year",
+        "min_tpa",
+        "max_tpa",
+        "pricing",
+        "delivered_t",
+        "spot_purchased_t",
+        "shortfall_t",
+        "prepayment_usd_m",
+        "prepayment_benefit_usd_m",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def coverage_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFrame:
+    demand = case.table("Demand")
+    rows = []
+    for r in records(demand):
+        mineral, t = str(r["mineral"]), int(r["year"])
+        for s in d.scenarios:
+            covered = sum(
+                val(m.flow[p, c, t_, s]) for p, c, t_ in d.arcs_by_mineral_year.get((mineral, t), [])
+            )
+            rows.append(
+                {
+                    "mineral": mineral,
+                    "year": t,
+                    "scenario": s,
+                    "demand_t": float(r["demand_t"]),
+                    "min_coverage": float(r["min_coverage"]),
+                    "required_t": float(r["demand_t"]) * float(r["min_coverage"]),
+                    "covered_t": covered,
+                    "coverage_share": covered / float(r["demand_t"]) if float(r["demand_t"]) > 0 else None,
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "mineral",
+            "year",
+            "scenario",
+            "demand_t",
+            "min_coverage",
+            "required_t",
+            "covered_t",
+            "coverage_share",
+        ],
+    )
+
+
+def npv_by_scenario_table(m: pyo.ConcreteModel, d: ModelData) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"scenario": s, "probability": d.probability[s], "npv_usd_m": float(pyo.value(m.npv[s]))}
+            for s in d.scenarios
+        ],
+        columns=["scenario", "probability", "npv_usd_m"],
+    )

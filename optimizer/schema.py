@@ -1,0 +1,435 @@
+"""The input workbook's tables: one declaration per sheet, the single source of truth.
+
+Reading, validation, the ``template`` command and the README's sheet reference all come
+from these declarations. A column's name carries its unit (``capex_usd_m``,
+``capacity_tpa``); its ``description`` says what it means and what a blank cell does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["str", "int", "float"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an input sheet."""
+
+    name: str
+    kind: Kind
+    description: str
+    required: bool = False
+    default: float | int | str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()  # the only values allowed
+    suggestions: tuple[str, ...] = ()  # offered as a dropdown, other values allowed
+    references: str | None = None  # "Sheet.column" that this value must name
+
+
+@dataclass(frozen=True)
+class Table:
+    """One input sheet: its columns and the columns that identify a row."""
+
+    sheet: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    required: bool = True
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [col.name for col in self.columns]
+
+
+SOURCE = Column("source", "str", "Where the figures in this row come from (free text, ignored by the model).")
+NOTES = Column("notes", "str", "Free-text notes (ignored by the model).")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One key of the Settings sheet."""
+
+    name: str
+    kind: Kind
+    description: str
+    default: float | int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "base_year",
+        "int",
+        "First year of the horizon; discounting starts here. Blank: the earliest project or contract year.",
+        minimum=1900,
+        maximum=2200,
+    ),
+    Setting(
+        "end_year",
+        "int",
+        "Last year of the horizon. Blank: the latest contract end year.",
+        minimum=1900,
+        maximum=2200,
+    ),
+    Setting(
+        "discount_rate", "float", "Annual discount rate (0.10 = 10%).", default=0.10, minimum=0.0, maximum=1.0
+    ),
+    Setting(
+        "budget_usd_m",
+        "float",
+        "Total capex budget, USD m, widened by buyer prepayments. Blank: unlimited.",
+        minimum=0.0,
+    ),
+    Setting(
+        "annual_budget_usd_m",
+        "float",
+        "Capex cap per year, USD m, widened by prepayments arriving that year. Blank: none.",
+        minimum=0.0,
+    ),
+    Setting(
+        "risk_aversion",
+        "float",
+        "Weight of CVaR against expected NPV in the objective (0 = risk neutral).",
+        default=0.0,
+        minimum=0.0,
+        maximum=1.0,
+    ),
+    Setting(
+        "cvar_alpha",
+        "float",
+        "CVaR confidence level (0.95 = the worst 5% of scenarios).",
+        default=0.95,
+        minimum=0.0,
+        maximum=0.9999,
+    ),
+    Setting("min_cvar_npv_usd_m", "float", "Floor on the CVaR of portfolio NPV, USD m. Blank: none."),
+    Setting(
+        "spot_premium",
+        "float",
+        "Mark-up paid over the spot price when buying on the spot market (0.05 = 5%).",
+        default=0.0,
+        minimum=0.0,
+        maximum=10.0,
+    ),
+    Setting(
+        "spot_sale_discount",
+        "float",
+        "Discount to the spot price when selling surplus on the spot market (0.05 = 5%).",
+        default=0.0,
+        minimum=0.0,
+        maximum=1.0,
+    ),
+    Setting("time_limit_s", "float", "Solver time limit in seconds.", default=600.0, minimum=0.0),
+    Setting(
+        "mip_gap",
+        "float",
+        "Relative MIP gap at which the solver stops (0.0001 = 0.01%).",
+        default=1e-4,
+        minimum=0.0,
+        maximum=1.0,
+    ),
+    Setting(
+        "mip_abs_gap_usd_m",
+        "float",
+        "Absolute MIP gap in USD m at which the solver stops. Blank: HiGHS's default.",
+        minimum=0.0,
+    ),
+)
+
+DECISION_HELP = "Blank: the optimiser decides."
+
+TABLES: tuple[Table, ...] = (
+    Table(
+        "Settings",
+        "Scalar settings: one row per setting.",
+        (
+            Column("setting", "str", "Setting name.", required=True, choices=tuple(s.name for s in SETTINGS)),
+            Column("value", "str", "Its value; blank takes the default."),
+            SOURCE,
+            NOTES,
+        ),
+        key=("setting",),
+    ),
+    Table(
+        "Minerals",
+        "Minerals traded: spot price and spot availability.",
+        (
+            Column("mineral", "str", "Mineral name (e.g. lithium, NdPr).", required=True),
+            Column(
+                "price_usd_per_t",
+                "float",
+                "Spot price, USD per tonne of product.",
+                required=True,
+                minimum=0.0,
+            ),
+            Column(
+                "spot_availability_tpa",
+                "float",
+                "Tonnes per year that can be bought on the spot market. Blank: unlimited; 0: no spot market.",
+                minimum=0.0,
+            ),
+            SOURCE,
+            NOTES,
+        ),
+        key=("mineral",),
+    ),
+    Table(
+        "Projects",
+        "Candidate Indian plants: who sponsors them, where, when they can start.",
+        (
+            Column("project", "str", "Project id.", required=True),
+            Column("sponsor", "str", "Sponsoring company."),
+            Column("state", "str", "Indian state."),
+            Column(
+                "kind",
+                "str",
+                "Project kind.",
+                suggestions=(
+                    "black_mass",
+                    "hydromet_refinery",
+                    "magnet_recycler",
+                    "catalyst_recycler",
+                    "other",
+                ),
+            ),
+            Column(
+                "feedstock", "str", "Feedstock it processes (a Feedstocks.feedstock). Blank: not limited."
+            ),
+            Column(
+                "earliest_year",
+                "int",
+                "Earliest construction start year.",
+                required=True,
+                minimum=1900,
+                maximum=2200,
+            ),
+            Column(
+                "latest_year",
+                "int",
+                "Latest construction start year. Blank: the earliest year.",
+                minimum=1900,
+                maximum=2200,
+            ),
+            Column(
+                "build_years",
+                "int",
+                "Years of construction; capex is spread evenly over them and operation starts after. 0: capex and operation in the start year.",
+                default=0,
+                minimum=0,
+                maximum=20,
+            ),
+            Column(
+                "life_years",
+                "int",
+                "Operating life in years. Blank: to the end of the horizon.",
+                minimum=1,
+                maximum=100,
+            ),
+            Column(
+                "variable_cost_usd_per_t",
+                "float",
+                "Operating cost per tonne of feed, USD.",
+                default=0.0,
+                minimum=0.0,
+            ),
+            Column(
+                "requires",
+                "str",
+                "Another project that must be funded for this one to be funded.",
+                references="Projects.project",
+            ),
+            Column("exclusive_group", "str", "At most one project of a group is funded."),
+            Column(
+                "decision",
+                "str",
+                "fund, fund:OPTION, fund:YEAR, fund:OPTION:YEAR, or reject. " + DECISION_HELP,
+            ),
+            SOURCE,
+            NOTES,
+        ),
+        key=("project",),
+    ),
+    Table(
+        "Options",
+        "Size options of each project.",
+        (
+            Column("project", "str", "Project id.", required=True, references="Projects.project"),
+            Column("option", "str", "Size option name (e.g. small, large).", required=True),
+            Column("capacity_tpa", "float", "Feed capacity, tonnes per year.", required=True, minimum=0.0),
+            Column("capex_usd_m", "float", "Capital cost, USD m.", required=True, minimum=0.0),
+            Column(
+                "fixed_opex_usd_m",
+                "float",
+                "Fixed operating cost per operating year, USD m.",
+                default=0.0,
+                minimum=0.0,
+            ),
+            SOURCE,
+            NOTES,
+        ),
+        key=("project", "option"),
+    ),
+    Table(
+        "Yields",
+        "Tonnes of each mineral a project recovers per tonne of feed.",
+        (
+            Column("project", "str", "Project id.", required=True, references="Projects.project"),
+            Column("mineral", "str", "Mineral.", required=True, references="Minerals.mineral"),
+            Column(
+                "yield_t_per_t",
+                "float",
+                "Tonnes of mineral per tonne of feed.",
+                required=True,
+                minimum=0.0,
+                maximum=1.0,
+            ),
+            SOURCE,
+            NOTES,
+        ),
+        key=("project", "mineral"),
+    ),
+    Table(
+        "Buyers",
+        "Japanese offtakers.",
+        (
+            Column("buyer", "str", "Buyer id.", required=True),
+            Column("country", "str", "Country."),
+            Column(
+                "kind",
+                "str",
+                "Buyer kind.",
+                suggestions=("battery_maker", "automaker", "trading_house", "magnet_maker", "other"),
+            ),
+            SOURCE,
+            NOTES,
+        ),
+        key=("buyer",),
+    ),
+    Table(
+        "Contracts",
+        "Candidate offtake contracts.",
+        (
+            Column("contract", "str", "Contract id.", required=True),
+            Column("buyer", "str", "Buyer.", required=True, references="Buyers.buyer"),
+            Column("mineral", "str", "Mineral delivered.", required=True, references="Minerals.mineral"),
+            Column(
+                "project",
+                "str",
+                "The only plant allowed to deliver. Blank: any plant yielding the mineral.",
+                references="Projects.project",
+            ),
+            Column("start_year", "int", "First delivery year.", required=True, minimum=1900, maximum=2200),
+            Column("end_year", "int", "Last delivery year.", required=True, minimum=1900, maximum=2200),
+            Column("min_tpa", "float", "Minimum tonnes per year once signed.", default=0.0, minimum=0.0),
+            Column("max_tpa", "float", "Maximum tonnes per year once signed.", required=True, minimum=0.0),
+            Column(
+                "price_usd_per_t",
+                "float",
+                "Fixed price, USD per tonne. Blank: index pricing with index_discount.",
+                minimum=0.0,
+            ),
+            Column(
+                "index_discount",
+                "float",
+                "Index pricing: spot x (1 - index_discount). Used when price_usd_per_t is blank.",
+                minimum=-1.0,
+                maximum=1.0,
+            ),
+            Column("floor_usd_per_t", "float", "Price floor for index pricing, USD per tonne.", minimum=0.0),
+            Column("cap_usd_per_t", "float", "Price cap for index pricing, USD per tonne.", minimum=0.0),
+            Column(
+                "shortfall_penalty_usd_per_t",
+                "float",
+                "Penalty per tonne delivered below min_tpa. Blank: min_tpa is firm (no shortfall allowed).",
+                minimum=0.0,
+            ),
+            Column(
+                "prepayment_usd_m",
+                "float",
+                "Buyer prepayment received in start_year, repaid evenly over the contract years, USD m.",
+                default=0.0,
+                minimum=0.0,
+            ),
+            Column("decision", "str", "sign or reject. " + DECISION_HELP, choices=("sign", "reject")),
+            SOURCE,
+            NOTES,
+        ),
+        key=("contract",),
+    ),
+    Table(
+        "Demand",
+        "Japanese demand to be covered from funded plants under contract.",
+        (
+            Column("mineral", "str", "Mineral.", required=True, references="Minerals.mineral"),
+            Column("year", "int", "Year.", required=True, minimum=1900, maximum=2200),
+            Column("demand_t", "float", "Demand, tonnes.", required=True, minimum=0.0),
+            Column(
+                "min_coverage",
+                "float",
+                "Share of demand that contracted deliveries from funded plants must cover.",
+                default=1.0,
+                minimum=0.0,
+                maximum=1.0,
+            ),
+            SOURCE,
+            NOTES,
+        ),
+        key=("mineral", "year"),
+        required=False,
+    ),
+    Table(
+        "Feedstocks",
+        "Feed (black mass, scrap magnets, spent catalysts) available per year.",
+        (
+            Column("feedstock", "str", "Feedstock name.", required=True),
+            Column("year", "int", "Year.", required=True, minimum=1900, maximum=2200),
+            Column(
+                "available_t",
+                "float",
+                "Tonnes available to all plants using it that year.",
+                required=True,
+                minimum=0.0,
+            ),
+            SOURCE,
+            NOTES,
+        ),
+        key=("feedstock", "year"),
+        required=False,
+    ),
+    Table(
+        "Logistics",
+        "Cost of moving product from a plant to a buyer.",
+        (
+            Column("project", "str", "Project id.", required=True, references="Projects.project"),
+            Column("buyer", "str", "Buyer.", required=True, references="Buyers.buyer"),
+            Column("cost_usd_per_t", "float", "Cost per tonne delivered, USD.", default=0.0, minimum=0.0),
+            SOURCE,
+            NOTES,
+        ),
+        key=("project", "buyer"),
+        required=False,
+    ),
+)
+
+TABLES_BY_SHEET: dict[str, Table] = {t.sheet: t for t in TABLES}
+SETTINGS_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+# Sheets the tool writes into a plan; they are ignored when a plan is read back as input.
+RESULT_SHEETS: tuple[str, ...] = (
+    "Summary",
+    "FundedProjects",
+    "SignedContracts",
+    "Flows",
+    "CashFlows",
+    "Coverage",
+)

@@ -1,0 +1,198 @@
+"""Hand a Pyomo model to HiGHS and read the answer back: the only module that knows highspy.
+
+The model is compiled by Pyomo's standard-form compiler into sparse matrices and passed to
+HiGHS in one ``passModel`` call (measured in PERF-NOTES.md as the cheapest Pyomo route),
+so nothing else depends on a Pyomo solver interface that is still moving.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+INF = highspy.kHighsInf
+
+LIMIT_STATUSES = {
+    highspy.HighsModelStatus.kTimeLimit,
+    highspy.HighsModelStatus.kIterationLimit,
+    highspy.HighsModelStatus.kSolutionLimit,
+    highspy.HighsModelStatus.kInterrupt,
+    highspy.HighsModelStatus.kMemoryLimit,
+    highspy.HighsModelStatus.kObjectiveBound,
+    highspy.HighsModelStatus.kObjectiveTarget,
+}
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    time_limit_s: float | None = None
+    mip_gap: float | None = None
+    mip_abs_gap: float | None = None
+    random_seed: int = 0
+    log: Callable[[str], None] | None = None
+
+
+@dataclass
+class SolveResult:
+    """What HiGHS said. ``status``: optimal, time_limit, infeasible, no_solution, unbounded or error."""
+
+    status: str
+    highs_status: str
+    objective: float | None
+    bound: float | None
+    mip_gap: float | None
+    compile_s: float
+    handoff_s: float
+    solve_s: float
+    num_cols: int
+    num_rows: int
+    num_nonzeros: int
+    row_duals: dict[Any, float] = field(default_factory=dict)
+
+    @property
+    def has_solution(self) -> bool:
+        return self.status in ("optimal", "time_limit")
+
+
+@dataclass
+class CompiledModel:
+    """A model as sparse matrices, with the Pyomo components its rows and columns came from."""
+
+    lp: Any
+    columns: list[Any]
+    rows: list[Any]
+
+
+def compile_model(model: pyo.ConcreteModel) -> CompiledModel:
+    """Pyomo model -> a ``highspy.HighsLp`` (maximisation kept as written)."""
+    info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
+    objective = info.objectives[0]
+    columns = info.columns
+    a = info.A.tocsc()
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(columns)
+    lp.num_row_ = a.shape[0]
+    lp.col_cost_ = np.asarray(info.c.toarray()[0] if info.c.shape[0] else np.zeros(len(columns)), dtype=float)
+    lp.offset_ = float(info.c_offset[0]) if len(info.c_offset) else 0.0
+    lp.col_lower_ = np.array([-INF if v.lb is None else v.lb for v in columns], dtype=float)
+    lp.col_upper_ = np.array([INF if v.ub is None else v.ub for v in columns], dtype=float)
+    rhs = np.asarray(info.rhs, dtype=float)
+    senses = np.array([multiplier for _, multiplier in info.rows], dtype=int)
+    lp.row_lower_ = np.where(senses <= 0, rhs, -INF)
+    lp.row_upper_ = np.where(senses >= 0, rhs, INF)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = a.indices.astype(np.int32)
+    lp.a_matrix_.value_ = a.data.astype(float)
+    integer = [v.is_integer() or v.is_binary() for v in columns]
+    if any(integer):
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous for flag in integer
+        ]
+    lp.sense_ = highspy.ObjSense.kMaximize if objective.sense == pyo.maximize else highspy.ObjSense.kMinimize
+    return CompiledModel(lp=lp, columns=columns, rows=[con for con, _ in info.rows])
+
+
+def new_highs(options: SolverOptions) -> highspy.Highs:
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("random_seed", options.random_seed)
+    if options.time_limit_s is not None and options.time_limit_s > 0:
+        h.setOptionValue("time_limit", float(options.time_limit_s))
+    if options.mip_gap is not None:
+        h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+    if options.mip_abs_gap is not None:
+        h.setOptionValue("mip_abs_gap", float(options.mip_abs_gap))
+    if options.log is not None:
+        log = options.log
+
+        def on_log(event: Any) -> None:
+            log(str(event.message).rstrip())
+
+        h.setOptionValue("output_flag", True)
+        h.setOptionValue("log_to_console", False)
+        h.cbLogging.subscribe(on_log)
+    return h
+
+
+def solve(model: pyo.ConcreteModel, options: SolverOptions) -> SolveResult:
+    """Solve with HiGHS; on success the Pyomo variables hold the solution."""
+    started = time.perf_counter()
+    compiled = compile_model(model)
+    compiled_at = time.perf_counter()
+    h = new_highs(options)
+    h.passModel(compiled.lp)
+    handed_at = time.perf_counter()
+    h.run()
+    solved_at = time.perf_counter()
+    result = read_result(h, compiled, compiled_at - started, handed_at - compiled_at, solved_at - handed_at)
+    if result.has_solution:
+        load_solution(h, compiled)
+    return result
+
+
+def read_result(
+    h: highspy.Highs, compiled: CompiledModel, compile_s: float, handoff_s: float, solve_s: float
+) -> SolveResult:
+    model_status = h.getModelStatus()
+    info = h.getInfo()
+    feasible = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    is_mip = compiled.lp.integrality_ is not None and len(compiled.lp.integrality_) > 0
+    if model_status == highspy.HighsModelStatus.kOptimal:
+        status = "optimal"
+    elif model_status in LIMIT_STATUSES:
+        status = "time_limit" if feasible else "no_solution"
+    elif model_status in (
+        highspy.HighsModelStatus.kInfeasible,
+        highspy.HighsModelStatus.kUnboundedOrInfeasible,
+    ):
+        status = "infeasible"
+    elif model_status == highspy.HighsModelStatus.kUnbounded:
+        status = "unbounded"
+    else:
+        status = "error"
+    objective = float(info.objective_function_value) if status in ("optimal", "time_limit") else None
+    bound = float(info.mip_dual_bound) if is_mip and objective is not None else objective
+    gap: float | None = None
+    if objective is not None:
+        gap = float(info.mip_gap) if is_mip else 0.0
+        if gap is not None and (math.isinf(gap) or math.isnan(gap)):
+            gap = None
+    return SolveResult(
+        status=status,
+        highs_status=h.modelStatusToString(model_status),
+        objective=objective,
+        bound=bound,
+        mip_gap=gap,
+        compile_s=compile_s,
+        handoff_s=handoff_s,
+        solve_s=solve_s,
+        num_cols=compiled.lp.num_col_,
+        num_rows=compiled.lp.num_row_,
+        num_nonzeros=len(compiled.lp.a_matrix_.value_),
+    )
+
+
+def load_solution(h: highspy.Highs, compiled: CompiledModel) -> None:
+    """Copy HiGHS's column values into the Pyomo variables (integers rounded)."""
+    values = np.asarray(h.getSolution().col_value)
+    for var, value in zip(compiled.columns, values, strict=True):
+        var.set_value(
+            round(value) if var.is_integer() or var.is_binary() else float(value), skip_validation=True
+        )
+
+
+def write_mps(model: pyo.ConcreteModel, path: Path) -> None:
+    """Write exactly the model HiGHS would solve, for running HiGHS alone on it."""
+    h = new_highs(SolverOptions())
+    h.passModel(compile_model(model).lp)
+    h.writeModel(str(path))

@@ -1,0 +1,239 @@
+"""Checks that turn raw sheets into typed tables, collecting every problem before failing.
+
+Each check returns a list of ``InputProblem``; nothing here raises for bad input.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable
+
+import pandas as pd
+
+from optimizer.errors import InputProblem
+from optimizer.read import RawTable, row_number
+from optimizer.schema import TABLES_BY_SHEET, Column, Table
+
+
+def is_blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def type_table(table: Table, raw: RawTable) -> tuple[pd.DataFrame, list[InputProblem]]:
+    """Columns in schema order with the schema's types; blanks take defaults."""
+    problems = unknown_columns(table, raw)
+    typed: dict[str, pd.Series] = {}
+    frame = raw.frame
+    for column in table.columns:
+        if column.name not in frame.columns:
+            if column.required:
+                problems.append(
+                    InputProblem(
+                        table.sheet,
+                        "1",
+                        f"required column {column.name} is missing",
+                        f"add a column headed {column.name}",
+                    )
+                )
+            typed[column.name] = pd.Series(
+                [column.default] * len(frame), index=frame.index, dtype=series_dtype(column)
+            )
+            continue
+        values, found = typed_values(table.sheet, column, frame[column.name], raw)
+        problems.extend(found)
+        typed[column.name] = values
+    return pd.DataFrame(typed, index=frame.index), problems
+
+
+def series_dtype(column: Column) -> str:
+    return {"str": "object", "int": "Int64", "float": "float64"}[column.kind]
+
+
+def unknown_columns(table: Table, raw: RawTable) -> list[InputProblem]:
+    known = table.column_names
+    problems = []
+    for name in raw.frame.columns:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]}?" if close else f"use one of: {', '.join(known)}"
+            problems.append(
+                InputProblem(
+                    table.sheet, raw.cell(name), f"unknown column {name!r}", f"rename or delete it ({hint})"
+                )
+            )
+    return problems
+
+
+def typed_values(
+    sheet: str, column: Column, series: pd.Series, raw: RawTable
+) -> tuple[pd.Series, list[InputProblem]]:
+    problems: list[InputProblem] = []
+    out: list[object] = []
+    for excel_row, value in series.items():
+        cell = raw.cell(column.name, row_number(excel_row))
+        if is_blank(value):
+            if column.required:
+                problems.append(
+                    InputProblem(sheet, cell, f"{column.name} is blank", f"fill it in ({column.description})")
+                )
+            out.append(column.default)
+            continue
+        converted, problem = convert(column, value)
+        if problem:
+            problems.append(InputProblem(sheet, cell, problem[0], problem[1]))
+            out.append(column.default)
+            continue
+        out.append(converted)
+    return pd.Series(out, index=series.index, dtype=series_dtype(column)), problems
+
+
+def convert(column: Column, value: object) -> tuple[object, tuple[str, str] | None]:
+    """One cell to its column's type, or the reason it cannot be."""
+    if column.kind == "str":
+        text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value).strip()
+        if column.choices and text not in column.choices:
+            return None, (f"{column.name} is {text!r}", f"use one of: {', '.join(column.choices)}")
+        return text, None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        shown = repr(value)
+        fix = (
+            "type it as a number, without thousands separators" if isinstance(value, str) else "type a number"
+        )
+        return None, (f"{column.name} must be a number, not {shown}", fix)
+    number = float(value)
+    if column.kind == "int" and not number.is_integer():
+        return None, (f"{column.name} must be a whole number, not {value!r}", "type a whole number")
+    if column.minimum is not None and number < column.minimum:
+        return None, (
+            f"{column.name} is {number:g}, below its minimum {column.minimum:g}",
+            f"use a value of at least {column.minimum:g}",
+        )
+    if column.maximum is not None and number > column.maximum:
+        return None, (
+            f"{column.name} is {number:g}, above its maximum {column.maximum:g}",
+            f"use a value of at most {column.maximum:g}",
+        )
+    return (int(number) if column.kind == "int" else number), None
+
+
+def check_case(
+    base_year: int, end_year: int, tables: dict[str, pd.DataFrame], raw: dict[str, RawTable]
+) -> list[InputProblem]:
+    """Checks across rows and sheets: keys, references, ranges that involve two columns."""
+    problems: list[InputProblem] = []
+    if end_year < base_year:
+        problems.append(
+            InputProblem(
+                "Settings",
+                "",
+                f"end_year {end_year} is before base_year {base_year}",
+                "make end_year at least base_year",
+            )
+        )
+    for sheet, table in TABLES_BY_SHEET.items():
+        if sheet not in raw:
+            continue
+        problems.extend(duplicate_keys(table, tables[sheet], raw[sheet]))
+        problems.extend(unknown_references(table, tables, raw[sheet]))
+    if "Contracts" in raw:
+        problems.extend(min_above_max(tables["Contracts"], raw["Contracts"], "min_tpa", "max_tpa"))
+        problems.extend(min_above_max(tables["Contracts"], raw["Contracts"], "start_year", "end_year"))
+        problems.extend(
+            min_above_max(tables["Contracts"], raw["Contracts"], "floor_usd_per_t", "cap_usd_per_t")
+        )
+        problems.extend(contract_prices(tables["Contracts"], raw["Contracts"]))
+    if "Projects" in raw:
+        problems.extend(min_above_max(tables["Projects"], raw["Projects"], "earliest_year", "latest_year"))
+        problems.extend(projects_without_options(tables["Projects"], tables["Options"], raw["Projects"]))
+    return problems
+
+
+def duplicate_keys(table: Table, frame: pd.DataFrame, raw: RawTable) -> list[InputProblem]:
+    key = list(table.key)
+    dupes = frame[frame.duplicated(subset=key, keep="first") & frame[key].notna().all(axis=1)]
+    return [
+        InputProblem(
+            table.sheet,
+            raw.cell(key[-1], row_number(row)),
+            f"duplicate {'/'.join(key)} {tuple(frame.loc[row, key]) if len(key) > 1 else frame.loc[row, key[0]]!r}",
+            "keep one row per key",
+        )
+        for row in dupes.index
+    ]
+
+
+def unknown_references(table: Table, tables: dict[str, pd.DataFrame], raw: RawTable) -> list[InputProblem]:
+    problems = []
+    frame = tables[table.sheet]
+    for column in table.columns:
+        if column.references is None:
+            continue
+        ref_sheet, ref_column = column.references.split(".")
+        allowed = set(tables[ref_sheet][ref_column].dropna())
+        for excel_row, value in frame[column.name].items():
+            if is_blank(value) or value in allowed:
+                continue
+            close = difflib.get_close_matches(str(value), sorted(map(str, allowed)), n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            problems.append(
+                InputProblem(
+                    table.sheet,
+                    raw.cell(column.name, row_number(excel_row)),
+                    f"{column.name} {value!r} is not in {ref_sheet}",
+                    f"use a {ref_column} listed on {ref_sheet}{hint}",
+                )
+            )
+    return problems
+
+
+def min_above_max(frame: pd.DataFrame, raw: RawTable, low: str, high: str) -> list[InputProblem]:
+    both = frame[[low, high]].dropna()
+    bad = both[both[low] > both[high]]
+    return [
+        InputProblem(
+            raw.sheet,
+            raw.cell(low, row_number(row)),
+            f"{low} {bad.loc[row, low]:g} is above {high} {bad.loc[row, high]:g}",
+            f"make {low} at most {high}",
+        )
+        for row in bad.index
+    ]
+
+
+def contract_prices(contracts: pd.DataFrame, raw: RawTable) -> list[InputProblem]:
+    """A contract is priced either fixed or off the index, never neither."""
+    missing = contracts[contracts["price_usd_per_t"].isna() & contracts["index_discount"].isna()]
+    return [
+        InputProblem(
+            "Contracts",
+            raw.cell("price_usd_per_t", row_number(row)),
+            "neither price_usd_per_t nor index_discount is given",
+            "give a fixed price or an index discount (0 for the plain index)",
+        )
+        for row in missing.index
+    ]
+
+
+def projects_without_options(
+    projects: pd.DataFrame, options: pd.DataFrame, raw: RawTable
+) -> list[InputProblem]:
+    with_options = set(options["project"].dropna())
+    return [
+        InputProblem(
+            "Projects",
+            raw.cell("project", row_number(row)),
+            f"project {name!r} has no size option",
+            "add at least one row for it on Options",
+        )
+        for row, name in projects["project"].items()
+        if not is_blank(name) and name not in with_options
+    ]
+
+
+def first(values: Iterable[object]) -> object | None:
+    return next(iter(values), None)
