@@ -87,8 +87,6 @@ class Case:
             tables[table.sheet] = typed
         raw_settings, settings_problems = settings_values(tables["Settings"], raw.get("Settings"))
         problems.extend(settings_problems)
-        if problems:
-            raise InputError(sorted(set(problems), key=problem_order))
         settings = settings_with_defaults(raw_settings, tables)
         problems.extend(check_case(settings.base_year, settings.end_year, tables, raw))
         if problems:
