@@ -169,3 +169,23 @@ def validate_command(workbook: Path, debug: bool) -> None:
     with user_errors(debug):
         Case.from_excel(workbook)
     click.echo(f"{workbook}: no problems found")
+
+
+@main.command("template")
+@click.argument("output", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+@debug_option
+def template_command(output: Path, force: bool, debug: bool) -> None:
+    """Write an empty input workbook: every sheet and column, with notes and dropdowns.
+
+    \b
+    Example:
+      optimize template my-case.xlsx
+    """
+    from optimizer.template import template_workbook
+    from optimizer.write import save_atomically
+
+    with user_errors(debug):
+        check_writable(output, force)
+        save_atomically(template_workbook(), output)
+    click.echo(f"template written to {output}")

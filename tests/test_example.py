@@ -1,0 +1,111 @@
+"""Invariants of the plan for the shipped India-Japan example, solved with real HiGHS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from optimizer import Case, Plan, plan
+from tests.conftest import check_cash_flows_add_up
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "india_japan.xlsx"
+TOL = 1e-6
+
+
+@pytest.fixture(scope="module")
+def case() -> Case:
+    return Case.from_excel(EXAMPLE)
+
+
+@pytest.fixture(scope="module")
+def result(case: Case) -> Plan:
+    return plan(case)
+
+
+def test_example_is_realistic_in_size(case: Case) -> None:
+    projects = case.table("Projects")
+    assert len(projects) >= 10
+    assert projects["kind"].nunique() >= 4
+    assert projects["state"].nunique() >= 3
+    assert len(case.table("Buyers")) >= 6
+    contracts = case.table("Contracts")
+    assert len(contracts) >= 25
+    assert contracts["price_usd_per_t"].notna().any() and contracts["index_discount"].notna().any()
+    assert (contracts["prepayment_usd_m"] > 0).any()
+    assert case.settings.budget_usd_m == 400
+    assert (case.settings.base_year, case.settings.end_year) == (2026, 2040)
+    assert not case.table("Demand").empty
+
+
+def test_example_plan_is_optimal_and_funds_something(result: Plan) -> None:
+    assert result.status == "optimal"
+    assert not result.funded.empty
+    assert not result.signed.empty
+    check_cash_flows_add_up(result)
+
+
+def test_budget_is_respected(result: Plan, case: Case) -> None:
+    budget = case.settings.budget_usd_m
+    assert budget is not None
+    prepayments = float(result.signed["prepayment_usd_m"].sum())
+    assert float(result.funded["capex_usd_m"].sum()) <= budget + prepayments + TOL
+
+
+def test_flows_only_on_allowed_arcs(result: Plan, case: Case) -> None:
+    contracts = case.table("Contracts").set_index("contract")
+    yields = {(r.project, r.mineral) for r in case.table("Yields").itertuples() if r.yield_t_per_t > 0}
+    funded = result.funded.set_index("project")
+    plant_flows = result.flows[result.flows["source"] == "plant"]
+    for row in plant_flows.itertuples():
+        contract = contracts.loc[row.contract]
+        assert row.contract in set(result.signed["contract"]), "flow to an unsigned contract"
+        assert (row.project, row.mineral) in yields, "plant does not yield the contract's mineral"
+        assert pd.isna(contract["project"]) or contract["project"] == row.project, "contract does not allow this plant"
+        assert contract["start_year"] <= row.year <= contract["end_year"], "flow outside the contract's years"
+        assert row.project in funded.index, "flow from an unfunded plant"
+        assert funded.loc[row.project, "first_operating_year"] <= row.year, "flow before the plant runs"
+
+
+def test_contract_volumes_within_bands(result: Plan, case: Case) -> None:
+    by_contract_year = result.flows.groupby(["contract", "year"])["tonnes"].sum()
+    signed = result.signed.set_index("contract")
+    for (contract, _year), tonnes in by_contract_year.items():
+        assert tonnes <= signed.loc[contract, "max_tpa"] + TOL
+
+
+def test_plant_output_within_capacity(result: Plan, case: Case) -> None:
+    yields = case.table("Yields").set_index(["project", "mineral"])["yield_t_per_t"]
+    plant_flows = result.flows[result.flows["source"] == "plant"]
+    capacity = result.funded.set_index("project")["capacity_tpa"]
+    for (project, mineral, _year), tonnes in plant_flows.groupby(["project", "mineral", "year"])["tonnes"].sum().items():
+        assert tonnes <= capacity[project] * yields[project, mineral] + TOL
+
+
+def test_demand_coverage_met(result: Plan) -> None:
+    coverage = result.coverage
+    assert (coverage["covered_t"] >= coverage["required_t"] - TOL).all()
+
+
+def test_decision_locks_honoured(result: Plan, case: Case) -> None:
+    contracts = case.table("Contracts")
+    signed = set(result.signed["contract"])
+    for row in contracts.itertuples():
+        if row.decision == "sign":
+            assert row.contract in signed
+        if row.decision == "reject":
+            assert row.contract not in signed
+    funded = set(result.funded["project"])
+    for row in case.table("Projects").itertuples():
+        if isinstance(row.decision, str) and row.decision.startswith("fund"):
+            assert row.project in funded
+        if row.decision == "reject":
+            assert row.project not in funded
+
+
+def test_same_inputs_same_plan(result: Plan, case: Case) -> None:
+    again = plan(case)
+    assert again.objective_usd_m == pytest.approx(result.objective_usd_m, rel=1e-12)
+    pd.testing.assert_frame_equal(again.funded, result.funded)
+    pd.testing.assert_frame_equal(again.signed, result.signed)
