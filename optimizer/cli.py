@@ -143,7 +143,10 @@ def report(result: Plan, written: Path | None, as_json: bool) -> None:
         f"status: {result.status}   objective: USD {result.objective_usd_m:,.1f}m   expected NPV: USD {result.expected_npv_usd_m:,.1f}m"
     )
     budget = result.case.settings.budget_usd_m
-    budget_text = f" of USD {budget:,.1f}m budget" if budget is not None else ""
+    prepaid = float(result.signed["prepayment_usd_m"].sum()) if not result.signed.empty else 0.0
+    budget_text = ""
+    if budget is not None:
+        budget_text = f" of USD {budget + prepaid:,.1f}m available (budget {budget:,.1f}m + prepayments {prepaid:,.1f}m)"
     click.echo(
         f"capex: USD {result.capex_usd_m:,.1f}m{budget_text}   MIP gap: {result.mip_gap or 0:.4%}   solve: {result.solve_s:.1f}s"
     )

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from optimizer import Case, Plan, plan
+from optimizer.case import records
 from tests.conftest import check_cash_flows_add_up
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "india_japan.xlsx"
@@ -55,32 +56,37 @@ def test_budget_is_respected(result: Plan, case: Case) -> None:
 
 def test_flows_only_on_allowed_arcs(result: Plan, case: Case) -> None:
     contracts = case.table("Contracts").set_index("contract")
-    yields = {(r.project, r.mineral) for r in case.table("Yields").itertuples() if r.yield_t_per_t > 0}
+    yields = {(r["project"], r["mineral"]) for r in records(case.table("Yields")) if r["yield_t_per_t"] > 0}
     funded = result.funded.set_index("project")
     plant_flows = result.flows[result.flows["source"] == "plant"]
-    for row in plant_flows.itertuples():
-        contract = contracts.loc[row.contract]
-        assert row.contract in set(result.signed["contract"]), "flow to an unsigned contract"
-        assert (row.project, row.mineral) in yields, "plant does not yield the contract's mineral"
-        assert pd.isna(contract["project"]) or contract["project"] == row.project, "contract does not allow this plant"
-        assert contract["start_year"] <= row.year <= contract["end_year"], "flow outside the contract's years"
-        assert row.project in funded.index, "flow from an unfunded plant"
-        assert funded.loc[row.project, "first_operating_year"] <= row.year, "flow before the plant runs"
+    for row in records(plant_flows):
+        contract = contracts.loc[row["contract"]]
+        assert row["contract"] in set(result.signed["contract"]), "flow to an unsigned contract"
+        assert (row["project"], row["mineral"]) in yields, "plant does not yield the contract's mineral"
+        assert pd.isna(contract["project"]) or contract["project"] == row["project"], (
+            "contract does not allow this plant"
+        )
+        assert contract["start_year"] <= row["year"] <= contract["end_year"], (
+            "flow outside the contract's years"
+        )
+        assert row["project"] in funded.index, "flow from an unfunded plant"
+        assert funded.loc[row["project"], "first_operating_year"] <= row["year"], "flow before the plant runs"
 
 
 def test_contract_volumes_within_bands(result: Plan, case: Case) -> None:
-    by_contract_year = result.flows.groupby(["contract", "year"])["tonnes"].sum()
-    signed = result.signed.set_index("contract")
-    for (contract, _year), tonnes in by_contract_year.items():
-        assert tonnes <= signed.loc[contract, "max_tpa"] + TOL
+    by_contract_year = result.flows.groupby(["contract", "year"])["tonnes"].sum().reset_index()
+    max_tpa = dict(zip(result.signed["contract"], result.signed["max_tpa"], strict=True))
+    for row in records(by_contract_year):
+        assert row["tonnes"] <= max_tpa[row["contract"]] + TOL
 
 
 def test_plant_output_within_capacity(result: Plan, case: Case) -> None:
-    yields = case.table("Yields").set_index(["project", "mineral"])["yield_t_per_t"]
+    yields = {(r["project"], r["mineral"]): r["yield_t_per_t"] for r in records(case.table("Yields"))}
     plant_flows = result.flows[result.flows["source"] == "plant"]
-    capacity = result.funded.set_index("project")["capacity_tpa"]
-    for (project, mineral, _year), tonnes in plant_flows.groupby(["project", "mineral", "year"])["tonnes"].sum().items():
-        assert tonnes <= capacity[project] * yields[project, mineral] + TOL
+    capacity = dict(zip(result.funded["project"], result.funded["capacity_tpa"], strict=True))
+    by_plant = plant_flows.groupby(["project", "mineral", "year"])["tonnes"].sum().reset_index()
+    for row in records(by_plant):
+        assert row["tonnes"] <= capacity[row["project"]] * yields[row["project"], row["mineral"]] + TOL
 
 
 def test_demand_coverage_met(result: Plan) -> None:
@@ -91,17 +97,17 @@ def test_demand_coverage_met(result: Plan) -> None:
 def test_decision_locks_honoured(result: Plan, case: Case) -> None:
     contracts = case.table("Contracts")
     signed = set(result.signed["contract"])
-    for row in contracts.itertuples():
-        if row.decision == "sign":
-            assert row.contract in signed
-        if row.decision == "reject":
-            assert row.contract not in signed
+    for row in records(contracts):
+        if row["decision"] == "sign":
+            assert row["contract"] in signed
+        if row["decision"] == "reject":
+            assert row["contract"] not in signed
     funded = set(result.funded["project"])
-    for row in case.table("Projects").itertuples():
-        if isinstance(row.decision, str) and row.decision.startswith("fund"):
-            assert row.project in funded
-        if row.decision == "reject":
-            assert row.project not in funded
+    for row in records(case.table("Projects")):
+        if isinstance(row["decision"], str) and row["decision"].startswith("fund"):
+            assert row["project"] in funded
+        if row["decision"] == "reject":
+            assert row["project"] not in funded
 
 
 def test_same_inputs_same_plan(result: Plan, case: Case) -> None:
