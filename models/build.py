@@ -32,11 +32,21 @@ def create_model(d: ModelData) -> pyo.ConcreteModel:
     rules.add_contract_volumes(m, d)
     rules.add_spot_purchases_within_availability(m, d)
     rules.add_demand_coverage(m, d)
+    rules.add_capex_concentration_limits(m, d)
+    rules.add_revenue_concentration_limits(m, d)
 
     objective.add_npv_ledger(m, d)
     objective.add_risk(m, d)
     objective.add_objective(m, d)
     return m
+
+
+def fix_first_stage(m: pyo.ConcreteModel, funded: set[tuple[str, str, int]], signed: set[str]) -> None:
+    """Fix funding and signing to a given plan, leaving only operations to optimise."""
+    for key in m.fund:
+        m.fund[key].fix(1 if key in funded else 0)
+    for c in m.sign:
+        m.sign[c].fix(1 if c in signed else 0)
 
 
 def add_decisions(m: pyo.ConcreteModel, d: ModelData) -> None:

@@ -13,6 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from optimizer.models.scenarios import Targets, average_scenario, resolve_multipliers, scenario_set
+
 from optimizer.case import Case, records
 from optimizer.decisions import FREE, ProjectDecision, parse_project_decision
 from optimizer.validate import is_blank
@@ -21,6 +23,24 @@ USD_M_PER_USD = 1e-6
 
 FundKey = tuple[str, str, int]  # project, option, construction start year
 Arc = tuple[str, str, int]  # project, contract, year
+
+
+@dataclass(frozen=True)
+class ShareLimit:
+    """A concentration limit on one member: its share of funded capex or of contracted revenue."""
+
+    dimension: str  # sponsor, state, kind (of funded capex) or buyer, mineral (of revenue)
+    member: str
+    max_share: float
+    projects: tuple[str, ...] = ()  # for capex dimensions
+    contracts: tuple[str, ...] = ()  # for revenue dimensions
+
+    @property
+    def of_capex(self) -> bool:
+        return self.dimension in CAPEX_DIMENSIONS
+
+
+CAPEX_DIMENSIONS = ("sponsor", "state", "kind")
 
 
 @dataclass
@@ -79,16 +99,20 @@ class ModelData:
     cvar_alpha: float
     min_cvar_npv_usd_m: float | None
 
-    yield_multiplier: dict[tuple[str, int, str], float] = field(
+    limits: list[ShareLimit] = field(default_factory=list)
+    yield_multiplier: dict[tuple[str, str, int, str], float] = field(
+        default_factory=dict
+    )  # (project, mineral, year, scenario)
+    capex_multiplier: dict[tuple[str, int, str], float] = field(
         default_factory=dict
     )  # (project, year, scenario)
-    capex_multiplier: dict[tuple[str, str], float] = field(default_factory=dict)  # (project, scenario)
 
     # Derived lookups, filled by ``index``.
     arcs_by_plant_mineral_year: dict[tuple[str, str, int], list[Arc]] = field(default_factory=dict)
     arcs_by_contract_year: dict[tuple[str, int], list[Arc]] = field(default_factory=dict)
     arcs_by_mineral_year: dict[tuple[str, int], list[Arc]] = field(default_factory=dict)
     funds_by_project: dict[str, list[FundKey]] = field(default_factory=dict)
+    years_of_contract: dict[str, list[int]] = field(default_factory=dict)
 
     def index(self) -> ModelData:
         by_pmy: dict[tuple[str, str, int], list[Arc]] = defaultdict(list)
@@ -107,6 +131,10 @@ class ModelData:
         for key in self.fund_keys:
             by_p[key[0]].append(key)
         self.funds_by_project = dict(by_p)
+        by_c: dict[str, list[int]] = defaultdict(list)
+        for c, t in self.contract_years:
+            by_c[c].append(t)
+        self.years_of_contract = dict(by_c)
         return self
 
     @property
@@ -118,11 +146,11 @@ class ModelData:
             if need > 0 and (mineral, t) not in self.arcs_by_mineral_year
         ]
 
-    def yield_factor(self, project: str, year: int, scenario: str) -> float:
-        return self.yield_multiplier.get((project, year, scenario), 1.0)
+    def yield_factor(self, project: str, mineral: str, year: int, scenario: str) -> float:
+        return self.yield_multiplier.get((project, mineral, year, scenario), 1.0)
 
-    def capex_factor(self, project: str, scenario: str) -> float:
-        return self.capex_multiplier.get((project, scenario), 1.0)
+    def capex_factor(self, project: str, year: int, scenario: str) -> float:
+        return self.capex_multiplier.get((project, year, scenario), 1.0)
 
     def price_usd_m_per_t(self, contract: str, year: int, scenario: str) -> float:
         return self.contract_price_usd_per_t[contract, year, scenario] * USD_M_PER_USD
@@ -133,12 +161,14 @@ def optional(value: Any) -> float | None:
     return None if is_blank(value) else float(value)
 
 
-def prepare(case: Case) -> ModelData:
-    """Turn a checked Case into the sparse sets and coefficients of one model."""
+def prepare(case: Case, *, mean_value: bool = False) -> ModelData:
+    """Turn a checked Case into the sparse sets and coefficients of one model.
+
+    ``mean_value``: replace the scenarios by their probability-weighted average (the
+    "average scenario" against which the value of the stochastic solution is measured).
+    """
     s = case.settings
     years = list(s.years)
-    scenarios = ["base"]
-    probability = {"base": 1.0}
     discount = {y: s.discount_factor(y) for y in range(s.base_year, s.end_year + 60)}
 
     projects_df = case.table("Projects")
@@ -206,14 +236,30 @@ def prepare(case: Case) -> ModelData:
     for p, t in plant_years:
         operable_years[p].add(t)
 
+    scenario_data = scenario_set(case)
+    targets = Targets(
+        project_kind={str(r["project"]): str(r["kind"]) for r in records(projects_df)},
+        minerals=frozenset(str(m) for m in minerals_df["mineral"]),
+    )
+    capex_years = sorted({t for schedule in spend.values() for t in schedule})
+    multipliers = resolve_multipliers(scenario_data, targets, years, yields, capex_years)
+    if mean_value:
+        scenario_data, multipliers = average_scenario(scenario_data, multipliers)
+    scenarios = scenario_data.names
+    probability = scenario_data.probability
+
     spot_price = {
         (str(r["mineral"]), t, sc): float(r["price_usd_per_t"])
+        * multipliers.price.get((str(r["mineral"]), t, sc), 1.0)
         for r in records(minerals_df)
         for t in years
         for sc in scenarios
     }
     availability = {
-        (str(r["mineral"]), t, sc): optional(r["spot_availability_tpa"])
+        (str(r["mineral"]), t, sc): shocked_availability(
+            optional(r["spot_availability_tpa"]),
+            multipliers.availability.get((str(r["mineral"]), t, sc), 1.0),
+        )
         for r in records(minerals_df)
         for t in years
         for sc in scenarios
@@ -258,6 +304,8 @@ def prepare(case: Case) -> ModelData:
         (str(r["feedstock"]), int(r["year"])): float(r["available_t"])
         for r in records(case.table("Feedstocks"))
     }
+
+    limits = share_limits(case)
 
     return ModelData(
         years=years,
@@ -312,10 +360,49 @@ def prepare(case: Case) -> ModelData:
         coverage_required_t=coverage,
         budget_usd_m=s.budget_usd_m,
         annual_budget_usd_m=s.annual_budget_usd_m,
+        limits=limits,
+        yield_multiplier=multipliers.yields,
+        capex_multiplier=multipliers.capex,
         risk_aversion=s.risk_aversion,
         cvar_alpha=s.cvar_alpha,
         min_cvar_npv_usd_m=s.min_cvar_npv_usd_m,
     ).index()
+
+
+def share_limits(case: Case) -> list[ShareLimit]:
+    """The Limits sheet with ``*`` expanded to one limit per member."""
+    projects = case.table("Projects")
+    contracts = case.table("Contracts")
+    members: dict[str, dict[str, list[str]]] = {}
+    for dimension in CAPEX_DIMENSIONS:
+        groups: dict[str, list[str]] = defaultdict(list)
+        for r in records(projects):
+            if not is_blank(r[dimension]):
+                groups[str(r[dimension])].append(str(r["project"]))
+        members[dimension] = groups
+    for dimension in ("buyer", "mineral"):
+        groups = defaultdict(list)
+        for r in records(contracts):
+            groups[str(r[dimension])].append(str(r["contract"]))
+        members[dimension] = groups
+    limits = []
+    for r in records(case.table("Limits")):
+        dimension, member, share = str(r["dimension"]), str(r["member"]), float(r["max_share"])
+        named = sorted(members[dimension]) if member == "*" else [member]
+        for name in named:
+            belongs = tuple(members[dimension].get(name, []))
+            if dimension in CAPEX_DIMENSIONS:
+                limits.append(ShareLimit(dimension, name, share, projects=belongs))
+            else:
+                limits.append(ShareLimit(dimension, name, share, contracts=belongs))
+    return limits
+
+
+def shocked_availability(base_tpa: float | None, multiplier: float) -> float | None:
+    """Spot availability under a shock; an unlimited market stays unlimited unless shut (x 0)."""
+    if base_tpa is None:
+        return 0.0 if multiplier == 0 else None
+    return base_tpa * multiplier
 
 
 def capex_schedule(capex_usd_m: float, start_year: int, build_years: int) -> dict[int, float]:

@@ -27,8 +27,9 @@ def fund_cost_npv_usd_m(d: ModelData, key: FundKey, scenario: str) -> float:
     """Discounted capex (with the scenario's capex shock) plus fixed opex of one funding choice."""
     p, o, _ = key
     capex = sum(
-        d.discount_factor[t] * usd_m for t, usd_m in d.capex_spend_usd_m[key].items()
-    ) * d.capex_factor(p, scenario)
+        d.discount_factor[t] * usd_m * d.capex_factor(p, t, scenario)
+        for t, usd_m in d.capex_spend_usd_m[key].items()
+    )
     opex = d.fixed_opex_usd_m[p, o] * sum(d.discount_factor[t] for t in d.operating_years[key])
     return capex + opex
 

@@ -8,6 +8,7 @@ f feedstock, s scenario.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import pyomo.environ as pyo
@@ -169,7 +170,7 @@ def add_output_balance(m: pyo.ConcreteModel, d: ModelData) -> None:
         delivered = sum(
             m.flow[pa, ca, ta, s] for pa, ca, ta in d.arcs_by_plant_mineral_year.get((p, mineral, t), [])
         )
-        recovered = d.yields[p, mineral] * d.yield_factor(p, t, s) * m.feed[p, t, s]
+        recovered = d.yields[p, mineral] * d.yield_factor(p, mineral, t, s) * m.feed[p, t, s]
         return delivered + m.spot_sale[p, mineral, t, s] <= recovered
 
     m.output_balance = pyo.Constraint(list(m.spot_sale.index_set()), rule=rule, doc="recovered output, t")
@@ -260,3 +261,64 @@ def add_demand_coverage(m: pyo.ConcreteModel, d: ModelData) -> None:
         return sum(m.flow[p, c, t_, s] for p, c, t_ in arcs) >= d.coverage_required_t[mineral, t]
 
     m.demand_coverage = pyo.Constraint(index, rule=rule, doc="demand coverage from funded plants, t")
+
+
+def add_capex_concentration_limits(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """No sponsor, state or project kind takes more than its share of the funded capex.
+
+    sum_{p in member} capex[p,o] fund[p,o,y] <= max_share x sum_{all p} capex[p,o] fund[p,o,y]
+    """
+    limits = [limit for limit in d.limits if limit.of_capex]
+    if not limits:
+        return
+
+    def capex(projects: Iterable[str]) -> Any:
+        return sum(
+            d.capex_usd_m[k[0], k[1]] * m.fund[k] for p in projects for k in d.funds_by_project.get(p, [])
+        )
+
+    m.capex_share_within_limit = pyo.Constraint(
+        range(len(limits)),
+        rule=lambda m, i: capex(limits[i].projects) <= limits[i].max_share * capex(d.projects),
+        doc="share of funded capex per sponsor, state or kind",
+    )
+
+
+def add_revenue_concentration_limits(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """No buyer or mineral takes more than its share of expected contracted revenue (discounted).
+
+    sum_{c in member} revenue[c] <= max_share x sum_c revenue[c],
+    revenue[c] = sum_s p_s sum_t df[t] price[c,t,s] (deliveries + spot purchases)
+    """
+    limits = [limit for limit in d.limits if not limit.of_capex]
+    if not limits:
+        return
+    m.contract_revenue_usd_m = pyo.Expression(
+        d.contracts,
+        rule=lambda m, c: expected_contract_revenue_usd_m(m, d, c),
+        doc="expected discounted revenue per contract, USD m",
+    )
+    m.revenue_share_within_limit = pyo.Constraint(
+        range(len(limits)),
+        rule=lambda m, i: (
+            sum(m.contract_revenue_usd_m[c] for c in limits[i].contracts)
+            <= limits[i].max_share * sum(m.contract_revenue_usd_m[c] for c in d.contracts)
+        ),
+        doc="share of expected contracted revenue per buyer or mineral",
+    )
+
+
+def expected_contract_revenue_usd_m(m: pyo.ConcreteModel, d: ModelData, contract: str) -> Any:
+    """Probability-weighted, discounted revenue of one contract, USD m."""
+    years = d.years_of_contract.get(contract, [])
+    return sum(
+        d.probability[s]
+        * d.discount_factor[t]
+        * d.price_usd_m_per_t(contract, t, s)
+        * (
+            sum(m.flow[p, contract, t, s] for p, _, _ in d.arcs_by_contract_year.get((contract, t), []))
+            + var_or_zero(m.spot_buy, (contract, t, s))
+        )
+        for s in d.scenarios
+        for t in years
+    )

@@ -98,7 +98,7 @@ def cash_flows_table(m: pyo.ConcreteModel, d: ModelData) -> pd.DataFrame:
         for k in funded:
             p, o, _ = k
             for t, usd_m in d.capex_spend_usd_m[k].items():
-                ledger[s, t]["capex_usd_m"] -= usd_m * d.capex_factor(p, s)
+                ledger[s, t]["capex_usd_m"] -= usd_m * d.capex_factor(p, t, s)
             for t in d.operating_years[k]:
                 ledger[s, t]["fixed_opex_usd_m"] -= d.fixed_opex_usd_m[p, o]
         for p, t in d.plant_years:
@@ -306,3 +306,59 @@ def npv_by_scenario_table(m: pyo.ConcreteModel, d: ModelData) -> pd.DataFrame:
         ],
         columns=["scenario", "probability", "npv_usd_m"],
     )
+
+
+def expected_revenue_by_contract(m: pyo.ConcreteModel, d: ModelData) -> dict[str, float]:
+    """Probability-weighted, discounted contract revenue, USD m (as the revenue limits count it)."""
+    revenue: dict[str, float] = defaultdict(float)
+    for s in d.scenarios:
+        weight = d.probability[s]
+        for p, c, t in d.arcs:
+            revenue[c] += (
+                weight * d.discount_factor[t] * d.price_usd_m_per_t(c, t, s) * val(m.flow[p, c, t, s])
+            )
+        for c, t in d.contract_years:
+            if (c, t, s) in m.spot_buy:
+                revenue[c] += (
+                    weight * d.discount_factor[t] * d.price_usd_m_per_t(c, t, s) * val(m.spot_buy[c, t, s])
+                )
+    return dict(revenue)
+
+
+def limit_shares_table(m: pyo.ConcreteModel, d: ModelData) -> pd.DataFrame:
+    """Each concentration limit with the share the plan gives its member, and whether it binds."""
+    capex_by_project: dict[str, float] = defaultdict(float)
+    for p, o, _ in funded_keys(m, d):
+        capex_by_project[p] += d.capex_usd_m[p, o]
+    revenue = expected_revenue_by_contract(m, d)
+    total_capex = sum(capex_by_project.values())
+    total_revenue = sum(revenue.values())
+    rows = []
+    for limit in d.limits:
+        if limit.of_capex:
+            value, total, basis = (
+                sum(capex_by_project.get(p, 0.0) for p in limit.projects),
+                total_capex,
+                "funded capex",
+            )
+        else:
+            value, total, basis = (
+                sum(revenue.get(c, 0.0) for c in limit.contracts),
+                total_revenue,
+                "expected contract revenue",
+            )
+        share = value / total if total > 0 else 0.0
+        rows.append(
+            {
+                "dimension": limit.dimension,
+                "member": limit.member,
+                "basis": basis,
+                "value_usd_m": value,
+                "total_usd_m": total,
+                "share": share,
+                "max_share": limit.max_share,
+                "binding": share >= limit.max_share - 1e-6,
+            }
+        )
+    columns = ["dimension", "member", "basis", "value_usd_m", "total_usd_m", "share", "max_share", "binding"]
+    return pd.DataFrame(rows, columns=columns)

@@ -15,6 +15,12 @@ from optimizer.case import Case, records
 from optimizer.models import create_model, prepare
 from optimizer.models.data import ModelData
 from optimizer.solve import SolveResult, SolverOptions, solve
+from optimizer.stochastic import (
+    StochasticValue,
+    conditional_value_at_risk,
+    value_at_risk,
+    value_of_stochastic_solution,
+)
 
 EXIT_CODES = {"optimal": 0, "time_limit": 0, "infeasible": 1, "unbounded": 1, "error": 1, "no_solution": 3}
 
@@ -38,6 +44,8 @@ class Plan:
     cash_flows: pd.DataFrame = field(default_factory=pd.DataFrame)
     coverage: pd.DataFrame = field(default_factory=pd.DataFrame)
     npv_by_scenario: pd.DataFrame = field(default_factory=pd.DataFrame)
+    risk: pd.DataFrame = field(default_factory=pd.DataFrame)
+    limit_shares: pd.DataFrame = field(default_factory=pd.DataFrame)
     messages: list[str] = field(default_factory=list)
     model_size: dict[str, int] = field(default_factory=dict)
 
@@ -82,20 +90,6 @@ class Plan:
         return write_plan(self, Path(path), force=force)
 
 
-def conditional_value_at_risk(values: list[float], probabilities: list[float], alpha: float) -> float:
-    """CVaR_alpha of an NPV distribution: the probability-weighted mean of its worst (1 - alpha) tail."""
-    tail = 1.0 - alpha
-    remaining = tail
-    total = 0.0
-    for value, probability in sorted(zip(values, probabilities, strict=True)):
-        take = min(probability, remaining)
-        total += take * value
-        remaining -= take
-        if remaining <= 1e-12:
-            break
-    return total / tail
-
-
 def plan(
     case: Case,
     *,
@@ -103,8 +97,13 @@ def plan(
     mip_gap: float | None = None,
     log: Callable[[str], None] | None = None,
     stage: Callable[[str], None] | None = None,
+    stochastic_value: bool = True,
 ) -> Plan:
-    """Optimise one case. ``time_limit_s`` and ``mip_gap`` override the Settings sheet."""
+    """Optimise one case. ``time_limit_s`` and ``mip_gap`` override the Settings sheet.
+
+    With several scenarios and ``stochastic_value``, two more solves measure the value of
+    the stochastic solution (the plan for the average scenario, evaluated in each scenario).
+    """
     notify = stage or (lambda _: None)
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -150,6 +149,15 @@ def plan(
     t0 = time.perf_counter()
     built = extracted_plan(case, d, m, result, timings, size)
     timings["extract_s"] = time.perf_counter() - t0
+    vss = None
+    if stochastic_value and len(d.scenarios) > 1 and built.expected_npv_usd_m is not None:
+        notify("value of the stochastic solution: planning for the average scenario")
+        t0 = time.perf_counter()
+        vss = value_of_stochastic_solution(case, built.expected_npv_usd_m, options)
+        timings["stochastic_value_s"] = time.perf_counter() - t0
+        if vss.message:
+            built.messages.append(vss.message)
+    built.risk = risk_table(case, built.npv_by_scenario, vss)
     return built
 
 
@@ -160,6 +168,7 @@ def extracted_plan(
     npv = extract.npv_by_scenario_table(m, d)
     expected = float((npv["probability"] * npv["npv_usd_m"]).sum())
     cvar = conditional_value_at_risk(list(npv["npv_usd_m"]), list(npv["probability"]), d.cvar_alpha)
+    shares = extract.limit_shares_table(m, d)
     return Plan(
         case=case,
         status=result.status,
@@ -176,9 +185,46 @@ def extracted_plan(
         cash_flows=extract.cash_flows_table(m, d),
         coverage=extract.coverage_table(m, d, case),
         npv_by_scenario=npv,
+        limit_shares=shares,
         messages=status_messages(result),
         model_size=size,
     )
+
+
+def risk_table(case: Case, npv: pd.DataFrame, vss: StochasticValue | None) -> pd.DataFrame:
+    """The NPV distribution's headline numbers, one metric per row."""
+    settings = case.settings
+    values, probabilities = list(npv["npv_usd_m"]), list(npv["probability"])
+    expected = float(sum(v * p for v, p in zip(values, probabilities, strict=True)))
+    rows: list[tuple[str, float | None, str]] = [
+        ("expected_npv_usd_m", expected, "probability-weighted NPV over scenarios"),
+        (
+            "value_at_risk_usd_m",
+            value_at_risk(values, probabilities, settings.cvar_alpha),
+            f"NPV at the {1 - settings.cvar_alpha:.0%} worst tail's threshold",
+        ),
+        (
+            "cvar_usd_m",
+            conditional_value_at_risk(values, probabilities, settings.cvar_alpha),
+            f"mean NPV of the worst {1 - settings.cvar_alpha:.0%} of outcomes",
+        ),
+        ("worst_scenario_npv_usd_m", min(values), "lowest scenario NPV"),
+        ("best_scenario_npv_usd_m", max(values), "highest scenario NPV"),
+        ("cvar_alpha", settings.cvar_alpha, "CVaR confidence level"),
+        ("risk_aversion", settings.risk_aversion, "objective weight on CVaR"),
+        ("min_cvar_npv_usd_m", settings.min_cvar_npv_usd_m, "CVaR floor (blank: none)"),
+        (
+            "average_scenario_plan_expected_npv_usd_m",
+            vss.average_plan_expected_npv_usd_m if vss else None,
+            "E[NPV] of the plan made for the average scenario",
+        ),
+        (
+            "value_of_stochastic_solution_usd_m",
+            vss.value_usd_m if vss else None,
+            "E[NPV] gained by planning for the scenarios rather than their average",
+        ),
+    ]
+    return pd.DataFrame(rows, columns=["metric", "value", "meaning"])
 
 
 def status_messages(result: SolveResult) -> list[str]:

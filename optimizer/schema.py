@@ -421,6 +421,105 @@ TABLES: tuple[Table, ...] = (
     ),
 )
 
+SHOCK_FIELDS = ("price", "spot_availability", "yield", "capex")
+LIMIT_DIMENSIONS = ("sponsor", "state", "kind", "buyer", "mineral")
+
+TABLES = (
+    *TABLES,
+    Table(
+        "Limits",
+        "Concentration limits: shares of funded capex (sponsor, state, kind) or of expected contracted revenue (buyer, mineral).",
+        (
+            Column(
+                "dimension",
+                "str",
+                "What the share is of: sponsor, state or kind (of funded capex); buyer or mineral (of expected discounted contract revenue).",
+                required=True,
+                choices=LIMIT_DIMENSIONS,
+            ),
+            Column(
+                "member",
+                "str",
+                "The sponsor, state, kind, buyer or mineral; * applies the share to each member.",
+                required=True,
+            ),
+            Column(
+                "max_share",
+                "float",
+                "Largest share allowed (0.4 = 40%).",
+                required=True,
+                minimum=0.0,
+                maximum=1.0,
+            ),
+            SOURCE,
+            NOTES,
+        ),
+        key=("dimension", "member"),
+        required=False,
+    ),
+    Table(
+        "Scenarios",
+        "Price and supply scenarios. No sheet: one scenario, base, with probability 1.",
+        (
+            Column("scenario", "str", "Scenario name.", required=True),
+            Column(
+                "probability",
+                "float",
+                "Probability; the column sums to 1.",
+                required=True,
+                minimum=0.0,
+                maximum=1.0,
+            ),
+            Column("description", "str", "What the scenario represents and why it has this probability."),
+            SOURCE,
+            NOTES,
+        ),
+        key=("scenario",),
+        required=False,
+    ),
+    Table(
+        "Shocks",
+        "Multipliers that make a scenario differ from the inputs: on spot price, spot availability, yield or capex.",
+        (
+            Column(
+                "scenario",
+                "str",
+                "Scenario the shock belongs to.",
+                required=True,
+                references="Scenarios.scenario",
+            ),
+            Column(
+                "field",
+                "str",
+                "price (spot, and index-priced contracts), spot_availability, yield or capex.",
+                required=True,
+                choices=SHOCK_FIELDS,
+            ),
+            Column(
+                "target",
+                "str",
+                "A mineral, project or project kind the shock applies to; * for all.",
+                required=True,
+            ),
+            Column(
+                "from_year", "int", "First year shocked. Blank: the base year.", minimum=1900, maximum=2200
+            ),
+            Column("to_year", "int", "Last year shocked. Blank: the end year.", minimum=1900, maximum=2200),
+            Column(
+                "multiplier",
+                "float",
+                "Factor applied (0.5 halves, 3 triples, 0 shuts).",
+                required=True,
+                minimum=0.0,
+            ),
+            SOURCE,
+            NOTES,
+        ),
+        key=(),
+        required=False,
+    ),
+)
+
 TABLES_BY_SHEET: dict[str, Table] = {t.sheet: t for t in TABLES}
 SETTINGS_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 
@@ -432,4 +531,7 @@ RESULT_SHEETS: tuple[str, ...] = (
     "Flows",
     "CashFlows",
     "Coverage",
+    "NPVByScenario",
+    "Risk",
+    "LimitShares",
 )

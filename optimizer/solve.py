@@ -17,6 +17,7 @@ from typing import Any
 import highspy
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 INF = highspy.kHighsInf
@@ -127,7 +128,23 @@ def new_highs(options: SolverOptions) -> highspy.Highs:
 def solve(model: pyo.ConcreteModel, options: SolverOptions) -> SolveResult:
     """Solve with HiGHS; on success the Pyomo variables hold the solution."""
     started = time.perf_counter()
-    compiled = compile_model(model)
+    try:
+        compiled = compile_model(model)
+    except InfeasibleConstraintException:
+        # A row left with only fixed variables (a plan fixed in advance) cannot hold.
+        return SolveResult(
+            "infeasible",
+            "Infeasible (fixed decisions)",
+            None,
+            None,
+            None,
+            time.perf_counter() - started,
+            0.0,
+            0.0,
+            0,
+            0,
+            0,
+        )
     compiled_at = time.perf_counter()
     h = new_highs(options)
     h.passModel(compiled.lp)

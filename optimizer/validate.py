@@ -147,6 +147,12 @@ def check_case(
             min_above_max(tables["Contracts"], raw["Contracts"], "floor_usd_per_t", "cap_usd_per_t")
         )
         problems.extend(contract_prices(tables["Contracts"], raw["Contracts"]))
+    if "Scenarios" in raw:
+        problems.extend(probabilities_sum_to_one(tables["Scenarios"], raw["Scenarios"]))
+    if "Shocks" in raw:
+        problems.extend(shock_targets(tables, raw["Shocks"]))
+    if "Limits" in raw:
+        problems.extend(limit_members(tables, raw["Limits"]))
     if "Projects" in raw:
         problems.extend(min_above_max(tables["Projects"], raw["Projects"], "earliest_year", "latest_year"))
         problems.extend(projects_without_options(tables["Projects"], tables["Options"], raw["Projects"]))
@@ -155,6 +161,8 @@ def check_case(
 
 def duplicate_keys(table: Table, frame: pd.DataFrame, raw: RawTable) -> list[InputProblem]:
     key = list(table.key)
+    if not key:
+        return []
     dupes = frame[frame.duplicated(subset=key, keep="first") & frame[key].notna().all(axis=1)]
     return [
         InputProblem(
@@ -233,6 +241,83 @@ def projects_without_options(
         for row, name in projects["project"].items()
         if not is_blank(name) and name not in with_options
     ]
+
+
+def probabilities_sum_to_one(scenarios: pd.DataFrame, raw: RawTable) -> list[InputProblem]:
+    total = float(scenarios["probability"].fillna(0).sum())
+    if scenarios.empty or abs(total - 1.0) <= 1e-6:
+        return []
+    return [
+        InputProblem(
+            "Scenarios",
+            raw.cell("probability"),
+            f"probabilities sum to {total:g}, not 1",
+            "make the probability column sum to 1",
+        )
+    ]
+
+
+def shock_targets(tables: dict[str, pd.DataFrame], raw: RawTable) -> list[InputProblem]:
+    """A price or availability shock names a mineral; a capex shock a project or kind; a yield shock any."""
+    minerals = set(tables["Minerals"]["mineral"].dropna())
+    projects = set(tables["Projects"]["project"].dropna()) | set(tables["Projects"]["kind"].dropna())
+    allowed = {
+        "price": minerals,
+        "spot_availability": minerals,
+        "capex": projects,
+        "yield": minerals | projects,
+    }
+    what = {
+        "price": "a mineral",
+        "spot_availability": "a mineral",
+        "capex": "a project or project kind",
+        "yield": "a mineral, project or project kind",
+    }
+    problems = []
+    for excel_row, row in tables["Shocks"].iterrows():
+        field, target = row["field"], row["target"]
+        if is_blank(field) or is_blank(target) or target == "*" or field not in allowed:
+            continue
+        if target not in allowed[field]:
+            problems.append(
+                InputProblem(
+                    "Shocks",
+                    raw.cell("target", row_number(excel_row)),
+                    f"a {field} shock cannot target {target!r}",
+                    f"name {what[field]}, or * for all",
+                )
+            )
+    problems.extend(min_above_max(tables["Shocks"], raw, "from_year", "to_year"))
+    return problems
+
+
+def limit_members(tables: dict[str, pd.DataFrame], raw: RawTable) -> list[InputProblem]:
+    """A limit's member must exist on the sheet its dimension comes from."""
+    source = {
+        "sponsor": "Projects",
+        "state": "Projects",
+        "kind": "Projects",
+        "buyer": "Buyers",
+        "mineral": "Minerals",
+    }
+    problems = []
+    for excel_row, row in tables["Limits"].iterrows():
+        dimension, member = row["dimension"], row["member"]
+        if is_blank(dimension) or is_blank(member) or member == "*" or dimension not in source:
+            continue
+        known = set(tables[source[dimension]][dimension].dropna())
+        if member not in known:
+            close = difflib.get_close_matches(str(member), sorted(map(str, known)), n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            problems.append(
+                InputProblem(
+                    "Limits",
+                    raw.cell("member", row_number(excel_row)),
+                    f"no {dimension} is called {member!r}",
+                    f"use a {dimension} from {source[dimension]}, or *{hint}",
+                )
+            )
+    return problems
 
 
 def first(values: Iterable[object]) -> object | None:

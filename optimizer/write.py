@@ -80,6 +80,9 @@ def write_plan(plan: Plan, path: Path, *, force: bool = False) -> Path:
         "Flows": plan.flows,
         "CashFlows": plan.cash_flows,
         "Coverage": plan.coverage,
+        "NPVByScenario": plan.npv_by_scenario,
+        "Risk": plan.risk,
+        "LimitShares": plan.limit_shares,
     }
     for name, frame in tables.items():
         write_frame(workbook.create_sheet(name), frame)
@@ -168,7 +171,7 @@ def number_format(column: str) -> str:
         return "#,##0"
     if column.endswith("_usd_per_t"):
         return "#,##0"
-    if column in ("mip_gap", "coverage_share", "probability", "min_coverage"):
+    if column in ("mip_gap", "coverage_share", "probability", "min_coverage", "share", "max_share"):
         return "0.00%"
     return "General"
 

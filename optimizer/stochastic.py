@@ -1,0 +1,76 @@
+"""Risk measures of an NPV distribution and the value of the stochastic solution (VSS).
+
+VSS = E[NPV] of the plan made for all scenarios at once minus E[NPV] of the plan made for
+the average scenario (funding and signing fixed, operations re-optimised per scenario).
+It is what a financier gains by planning against the scenarios rather than their average.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyomo.environ as pyo
+
+from optimizer.case import Case
+from optimizer.extract import funded_keys, signed_contracts
+from optimizer.models import create_model, prepare
+from optimizer.models.build import fix_first_stage
+from optimizer.solve import SolverOptions, solve
+
+
+def value_at_risk(values: list[float], probabilities: list[float], alpha: float) -> float:
+    """VaR_alpha of NPV: the largest NPV v with P(NPV < v) <= 1 - alpha (the tail's threshold)."""
+    cumulative = 0.0
+    for value, probability in sorted(zip(values, probabilities, strict=True)):
+        cumulative += probability
+        if cumulative >= 1.0 - alpha - 1e-12:
+            return value
+    return max(values)
+
+
+def conditional_value_at_risk(values: list[float], probabilities: list[float], alpha: float) -> float:
+    """CVaR_alpha of NPV: the probability-weighted mean of its worst (1 - alpha) tail."""
+    tail = 1.0 - alpha
+    remaining = tail
+    total = 0.0
+    for value, probability in sorted(zip(values, probabilities, strict=True)):
+        take = min(probability, remaining)
+        total += take * value
+        remaining -= take
+        if remaining <= 1e-12:
+            break
+    return total / tail
+
+
+@dataclass(frozen=True)
+class StochasticValue:
+    average_plan_expected_npv_usd_m: float | None
+    value_usd_m: float | None
+    message: str | None = None
+
+
+def value_of_stochastic_solution(
+    case: Case, stochastic_expected_npv_usd_m: float, options: SolverOptions
+) -> StochasticValue:
+    """Solve the average scenario, fix its decisions, and evaluate them in every scenario."""
+    average = prepare(case, mean_value=True)
+    m_average = create_model(average)
+    first = solve(m_average, options)
+    if not first.has_solution:
+        return StochasticValue(
+            None, None, f"the average-scenario problem has no solution ({first.status}); VSS not computed"
+        )
+    funded = set(funded_keys(m_average, average))
+    signed = set(signed_contracts(m_average, average))
+    stochastic = prepare(case)
+    m = create_model(stochastic)
+    fix_first_stage(m, funded, signed)
+    second = solve(m, options)
+    if not second.has_solution:
+        return StochasticValue(
+            None,
+            None,
+            "the plan made for the average scenario is infeasible in at least one scenario: planning for the scenarios is essential",
+        )
+    expected = float(pyo.value(m.expected_npv))
+    return StochasticValue(expected, stochastic_expected_npv_usd_m - expected)
