@@ -587,8 +587,8 @@ SETTING_VALUES: dict[str, tuple[Any, str, str | None]] = {
     "discount_rate": (0.10, S_CIM, "CIM guidance: base metals 10%; add 2-3 points without offtake."),
     "budget_usd_m": (400, "assumption: issue brief", "Total capex budget, widened by buyer prepayments of signed contracts."),
     "annual_budget_usd_m": (200, "assumption", "Capex per year, widened by prepayments arriving that year."),
-    "risk_aversion": (0, "assumption", "Risk neutral (one base scenario)."),
-    "cvar_alpha": (0.95, "assumption", "Used only with scenarios."),
+    "risk_aversion": (0.2, "assumption", "Mostly expected NPV, with a fifth of the weight on the worst tail (CVaR)."),
+    "cvar_alpha": (0.8, "assumption", "CVaR over the worst 20% of outcomes."),
     "min_cvar_npv_usd_m": (None, "assumption", "No CVaR floor."),
     "spot_premium": (0.05, "assumption", "Buying spot to serve a contract costs spot x 1.05."),
     "spot_sale_discount": (0.05, "assumption", "Selling surplus spot fetches spot x 0.95 (no logistics charged on spot sales)."),
@@ -596,6 +596,82 @@ SETTING_VALUES: dict[str, tuple[Any, str, str | None]] = {
     "mip_gap": (0.001, "assumption", "0.1% relative gap."),
     "mip_abs_gap_usd_m": (None, "assumption", "HiGHS default."),
 }
+
+# --- risk: scenarios, shocks, concentration limits -------------------------------------------------
+S_DY_2025 = "https://gmteight.com/latest/detail/282683"
+S_TB_2025 = "https://reportify.ai/news/1116701411569176576"
+S_LI_SLUMP = "https://redcensor.com/chinese-lithium-carbonate-price-falls-below-60000-yuan-previously-reached-a-high-of-560000-yuan"
+S_ROCHESTER = "https://rhomotion.com/news/li-cycle-disclose-update-on-rochester-hub-at-q3-earning-call/"
+S_HHI = "https://www.visualcapitalist.com/measuring-competition-valuable-minerals/"
+S_PGM = "https://tass.com/economy/2021393"
+
+SCENARIOS: list[dict[str, Any]] = [
+    dict(scenario="base", probability=0.40, source="assumption",
+         description="2025 prices and supply hold through 2040; the inputs as entered.", notes=None),
+    dict(scenario="china_ree_restriction", probability=0.15, source=f"{S_DY_2025}; {S_TB_2025}",
+         description="China tightens rare-earth export controls again, 2027-2031, as in 2025: no ex-China spot supply of NdPr, "
+                     "Dy or Tb; Dy and Tb oxide prices x3 (Dy went from USD 250-310/kg to 700-1,000/kg in 2025; Tb from "
+                     "930-1,000 to 2,000-4,000/kg), NdPr x2. Probability: restrictions were imposed in 2023 and 2025.",
+         notes=None),
+    dict(scenario="lithium_slump", probability=0.15, source=S_LI_SLUMP,
+         description="Battery-metal oversupply persists, 2026-2032: lithium carbonate x0.6, nickel x0.85, cobalt x0.8 of the "
+                     "2025 levels (Li2CO3 fell from 560,000 to below 60,000 CNY/t in 2022-2025).",
+         notes=None),
+    dict(scenario="china_ree_dumping", probability=0.10, source="assumption",
+         description="After the restrictions, China floods the market to push out ex-China supply, 2028-2034: NdPr x0.5, "
+                     "Dy and Tb x0.4. Assumption from the 2011-2015 precedent (prices fell most of the way back after the 2010 "
+                     "embargo spike); no figure for it is in this case's sources.",
+         notes=None),
+    dict(scenario="pgm_slump", probability=0.10, source=S_PGM,
+         description="Autocatalyst demand falls faster with EV uptake, 2027-2035: palladium x0.6 and platinum x0.75 of the 2025 "
+                     "levels (palladium traded near USD 3,000/oz in 2022 and near 1,000/oz in 2024). Recyclers' feed costs are "
+                     "fixed per tonne in this case, so their margins shrink faster than prices.",
+         notes=None),
+    dict(scenario="capex_overrun", probability=0.10, source=S_ROCHESTER,
+         description="Construction costs overrun: hydromet refineries x1.5, other plants x1.2 (Li-Cycle Rochester went from "
+                     "USD 485m to 850m-1bn, x1.75-2). Budget checks use committed capex; the overrun hits NPV.",
+         notes=None),
+]
+
+SHOCKS: list[dict[str, Any]] = [
+    *[dict(scenario="china_ree_restriction", field="spot_availability", target=m, from_year=2027, to_year=2031, multiplier=0,
+           source=S_DY_2025, notes="no ex-China spot supply") for m in ("NdPr_oxide", "Dy_oxide", "Tb_oxide")],
+    dict(scenario="china_ree_restriction", field="price", target="Dy_oxide", from_year=2027, to_year=2031, multiplier=3,
+         source=S_DY_2025, notes="2025: x2.5-3.5"),
+    dict(scenario="china_ree_restriction", field="price", target="Tb_oxide", from_year=2027, to_year=2031, multiplier=3,
+         source=S_TB_2025, notes="2025: x2-4"),
+    dict(scenario="china_ree_restriction", field="price", target="NdPr_oxide", from_year=2027, to_year=2031, multiplier=2,
+         source="assumption", notes="light rare earths moved less than heavy in 2025"),
+    dict(scenario="lithium_slump", field="price", target="lithium_carbonate", from_year=2026, to_year=2032, multiplier=0.6,
+         source=S_LI_SLUMP, notes=None),
+    dict(scenario="lithium_slump", field="price", target="nickel", from_year=2026, to_year=2032, multiplier=0.85,
+         source="assumption", notes="nickel surplus (Macquarie 2024: ~135 kt)"),
+    dict(scenario="lithium_slump", field="price", target="cobalt", from_year=2026, to_year=2032, multiplier=0.8,
+         source="assumption", notes=None),
+    dict(scenario="china_ree_dumping", field="price", target="NdPr_oxide", from_year=2028, to_year=2034, multiplier=0.5,
+         source="assumption", notes=None),
+    *[dict(scenario="china_ree_dumping", field="price", target=m, from_year=2028, to_year=2034, multiplier=0.4,
+           source="assumption", notes=None) for m in ("Dy_oxide", "Tb_oxide")],
+    dict(scenario="pgm_slump", field="price", target="palladium", from_year=2027, to_year=2035, multiplier=0.6,
+         source=S_PGM, notes=None),
+    dict(scenario="pgm_slump", field="price", target="platinum", from_year=2027, to_year=2035, multiplier=0.75,
+         source="assumption", notes=None),
+    dict(scenario="capex_overrun", field="capex", target="hydromet_refinery", from_year=None, to_year=None, multiplier=1.5,
+         source=S_ROCHESTER, notes=None),
+    *[dict(scenario="capex_overrun", field="capex", target=k, from_year=None, to_year=None, multiplier=1.2,
+           source="assumption", notes=None) for k in ("black_mass", "magnet_recycler", "catalyst_recycler")],
+]
+
+LIMITS: list[dict[str, Any]] = [
+    dict(dimension="sponsor", member="*", max_share=0.40, source="assumption",
+         notes="single-obligor limit a credit committee would set: no sponsor above 40% of funded capex"),
+    dict(dimension="state", member="*", max_share=0.50, source="assumption", notes="spread regulatory and physical risk"),
+    dict(dimension="kind", member="*", max_share=0.60, source="assumption", notes="no single technology above 60%"),
+    dict(dimension="buyer", member="*", max_share=0.35, source="assumption",
+         notes="offtaker concentration: no buyer above 35% of expected contract revenue"),
+    dict(dimension="mineral", member="*", max_share=0.60, source=S_HHI,
+         notes="REE production HHI 7,219: avoid a portfolio as concentrated as the market it hedges"),
+]
 
 ABOUT: list[tuple[str, str]] = [
     ("case", "India -> Japan critical-mineral recycling portfolio, 2026-2040: which Indian recycling/refining projects to fund (black-mass "
@@ -676,6 +752,9 @@ def tables() -> dict[str, list[dict[str, Any]]]:
         "Demand": DEMAND,
         "Feedstocks": FEEDSTOCKS,
         "Logistics": LOGISTICS,
+        "Limits": LIMITS,
+        "Scenarios": SCENARIOS,
+        "Shocks": SHOCKS,
     }
 
 

@@ -192,3 +192,66 @@ def template_command(output: Path, force: bool, debug: bool) -> None:
         check_writable(output, force)
         save_atomically(template_workbook(), output)
     click.echo(f"template written to {output}")
+
+
+@main.command("frontier")
+@click.argument("workbook", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Frontier workbook to write (default: IN-frontier.xlsx).",
+)
+@click.option(
+    "--points",
+    type=click.IntRange(min=1, max=50),
+    default=5,
+    show_default=True,
+    help="Number of CVaR levels to solve for.",
+)
+@click.option(
+    "--time-limit", "time_limit_s", type=click.FloatRange(min=0), help="Solver time limit per point, seconds."
+)
+@click.option("--gap", "mip_gap", type=click.FloatRange(min=0, max=1), help="Relative MIP gap per point.")
+@click.option("--force", is_flag=True, help="Replace the output workbook if it exists.")
+@click.option("--quiet", is_flag=True, help="No progress on the terminal.")
+@click.option("--json", "as_json", is_flag=True, help="Print the points as a JSON list to stdout.")
+@debug_option
+def frontier_command(
+    workbook: Path,
+    output: Path | None,
+    points: int,
+    time_limit_s: float | None,
+    mip_gap: float | None,
+    force: bool,
+    quiet: bool,
+    as_json: bool,
+    debug: bool,
+) -> None:
+    """Trace expected NPV against CVaR: what each step of safety costs in expected value.
+
+    \b
+    Example:
+      optimize frontier examples/india_japan.xlsx --points 6
+    """
+    from optimizer.frontier import frontier
+    from optimizer.frontier_workbook import write_frontier
+
+    progress = Progress(enabled=not quiet and not as_json)
+    with user_errors(debug):
+        case = Case.from_excel(workbook)
+        target = output if output is not None else workbook.with_name(f"{workbook.stem}-frontier.xlsx")
+        check_writable(target, force)
+        found = frontier(case, points, time_limit_s=time_limit_s, mip_gap=mip_gap, stage=progress.stage)
+        if not found:
+            click.echo("Error: no feasible plan; run optimize plan for the reason", err=True)
+            sys.exit(1)
+        write_frontier(found, target, force=force)
+        progress.done()
+    if as_json:
+        click.echo(json.dumps([p.summary() for p in found], indent=2))
+        return
+    click.echo(f"{'CVaR USD m':>12} {'E[NPV] USD m':>14}  capex USD m")
+    for p in found:
+        click.echo(f"{p.cvar_usd_m:12,.1f} {p.expected_npv_usd_m:14,.1f}  {p.capex_usd_m:,.1f}")
+    click.echo(f"frontier written to {target}")

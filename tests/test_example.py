@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pandas as pd
@@ -38,6 +39,10 @@ def test_example_is_realistic_in_size(case: Case) -> None:
     assert case.settings.budget_usd_m == 400
     assert (case.settings.base_year, case.settings.end_year) == (2026, 2040)
     assert not case.table("Demand").empty
+    scenarios = case.table("Scenarios")
+    assert len(scenarios) >= 4
+    assert scenarios["description"].notna().all(), "each scenario's rationale is written in the workbook"
+    assert not case.table("Limits").empty
 
 
 def test_example_plan_is_optimal_and_funds_something(result: Plan) -> None:
@@ -74,7 +79,7 @@ def test_flows_only_on_allowed_arcs(result: Plan, case: Case) -> None:
 
 
 def test_contract_volumes_within_bands(result: Plan, case: Case) -> None:
-    by_contract_year = result.flows.groupby(["contract", "year"])["tonnes"].sum().reset_index()
+    by_contract_year = result.flows.groupby(["scenario", "contract", "year"])["tonnes"].sum().reset_index()
     max_tpa = dict(zip(result.signed["contract"], result.signed["max_tpa"], strict=True))
     for row in records(by_contract_year):
         assert row["tonnes"] <= max_tpa[row["contract"]] + TOL
@@ -84,7 +89,7 @@ def test_plant_output_within_capacity(result: Plan, case: Case) -> None:
     yields = {(r["project"], r["mineral"]): r["yield_t_per_t"] for r in records(case.table("Yields"))}
     plant_flows = result.flows[result.flows["source"] == "plant"]
     capacity = dict(zip(result.funded["project"], result.funded["capacity_tpa"], strict=True))
-    by_plant = plant_flows.groupby(["project", "mineral", "year"])["tonnes"].sum().reset_index()
+    by_plant = plant_flows.groupby(["scenario", "project", "mineral", "year"])["tonnes"].sum().reset_index()
     for row in records(by_plant):
         assert row["tonnes"] <= capacity[row["project"]] * yields[row["project"], row["mineral"]] + TOL
 
@@ -111,7 +116,29 @@ def test_decision_locks_honoured(result: Plan, case: Case) -> None:
 
 
 def test_same_inputs_same_plan(result: Plan, case: Case) -> None:
-    again = plan(case)
+    again = plan(case, stochastic_value=False)
     assert again.objective_usd_m == pytest.approx(result.objective_usd_m, rel=1e-12)
     pd.testing.assert_frame_equal(again.funded, result.funded)
     pd.testing.assert_frame_equal(again.signed, result.signed)
+
+
+def test_example_risk_results(result: Plan) -> None:
+    risk = dict(zip(result.risk["metric"], result.risk["value"], strict=True))
+    assert risk["cvar_usd_m"] <= risk["value_at_risk_usd_m"] <= risk["expected_npv_usd_m"]
+    assert risk["worst_scenario_npv_usd_m"] <= risk["cvar_usd_m"]
+    assert risk["value_of_stochastic_solution_usd_m"] >= -1e-6 * abs(risk["expected_npv_usd_m"]), (
+        "mip gap aside, VSS >= 0"
+    )
+    shares = result.limit_shares
+    assert (shares["share"] <= shares["max_share"] + 1e-6).all()
+
+
+@pytest.mark.slow
+def test_example_frontier_is_monotone(case: Case) -> None:
+    from optimizer.frontier import frontier
+
+    points = frontier(case, points=4)
+    assert len(points) >= 2
+    for left, right in itertools.pairwise(points):
+        assert right.cvar_usd_m > left.cvar_usd_m
+        assert right.expected_npv_usd_m < left.expected_npv_usd_m

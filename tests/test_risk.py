@@ -184,3 +184,22 @@ def test_value_of_the_stochastic_solution(solve: Solve) -> None:
     risk = dict(zip(result.risk["metric"], result.risk["value"], strict=True))
     assert risk["average_scenario_plan_expected_npv_usd_m"] == pytest.approx(ab, rel=REL)
     assert risk["value_of_stochastic_solution_usd_m"] == pytest.approx(0.4, rel=1e-7)
+
+
+def test_frontier_runs_from_best_expected_npv_to_best_cvar(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from optimizer import Case
+    from optimizer.frontier import frontier
+    from tests.support.workbooks import ONE_YEAR, write_workbook
+
+    path = write_workbook(
+        Path(str(tmp_path)) / "case.xlsx", one_year_case(**THREE_SCENARIOS), {**ONE_YEAR, "cvar_alpha": 0.8}
+    )
+    points = frontier(Case.from_excel(path), points=3)
+    # A+B: CVaR 0.40, E 0.743; A: CVaR 0.50, E 0.598. The middle floor (0.45) also gives A.
+    assert [(p.cvar_usd_m, p.expected_npv_usd_m) for p in points] == [
+        pytest.approx((NPV_AB["crash"], expected(NPV_AB)), rel=1e-9),
+        pytest.approx((NPV_A["crash"], expected(NPV_A)), rel=1e-9),
+    ]
+    assert [p.funded_projects for p in points] == [("A:std:2026", "B:std:2026"), ("A:std:2026",)]

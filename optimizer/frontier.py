@@ -1,0 +1,105 @@
+"""The efficient frontier of expected NPV against CVaR (epsilon-constraint method).
+
+Solve for the best expected NPV (its CVaR is the frontier's left end), then for the best
+CVaR (the right end), then maximise expected NPV with CVaR floors spread evenly between
+the two. Points another point beats on both axes are dropped, so what is returned is
+efficient: moving right (safer) never raises expected NPV.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from optimizer.case import Case
+from optimizer.plan import Plan, plan
+
+FLOOR_SLACK = 1e-6  # relative: a floor exactly at the best CVaR must stay feasible
+
+
+@dataclass(frozen=True)
+class FrontierPoint:
+    cvar_floor_usd_m: float | None
+    expected_npv_usd_m: float
+    cvar_usd_m: float
+    capex_usd_m: float
+    funded_projects: tuple[str, ...]
+    signed_contracts: tuple[str, ...]
+    status: str
+
+    def summary(self) -> dict[str, object]:
+        """One ``--json`` entry (SPEC section 5 keys first)."""
+        return {
+            "expected_npv_usd_m": self.expected_npv_usd_m,
+            "cvar_usd_m": self.cvar_usd_m,
+            "cvar_floor_usd_m": self.cvar_floor_usd_m,
+            "capex_usd_m": self.capex_usd_m,
+            "status": self.status,
+            "funded_projects": list(self.funded_projects),
+            "signed_contracts": list(self.signed_contracts),
+        }
+
+
+def with_risk(case: Case, risk_aversion: float, min_cvar_npv_usd_m: float | None) -> Case:
+    settings = replace(case.settings, risk_aversion=risk_aversion, min_cvar_npv_usd_m=min_cvar_npv_usd_m)
+    return replace(case, settings=settings)
+
+
+def point(result: Plan, floor: float | None) -> FrontierPoint:
+    assert result.expected_npv_usd_m is not None and result.cvar_usd_m is not None
+    return FrontierPoint(
+        cvar_floor_usd_m=floor,
+        expected_npv_usd_m=result.expected_npv_usd_m,
+        cvar_usd_m=result.cvar_usd_m,
+        capex_usd_m=result.capex_usd_m or 0.0,
+        funded_projects=tuple(f"{r.project}:{r.option}:{r.start_year}" for r in result.funded.itertuples()),
+        signed_contracts=tuple(str(c) for c in result.signed["contract"]),
+        status=result.status,
+    )
+
+
+def efficient(points: list[FrontierPoint]) -> list[FrontierPoint]:
+    """Drop points that another beats (or ties) on both expected NPV and CVaR; sort by CVaR."""
+    kept: list[FrontierPoint] = []
+    for candidate in sorted(points, key=lambda p: (-p.cvar_usd_m, -p.expected_npv_usd_m)):
+        if all(candidate.expected_npv_usd_m > other.expected_npv_usd_m + 1e-9 for other in kept):
+            kept.append(candidate)
+    return sorted(kept, key=lambda p: p.cvar_usd_m)
+
+
+def frontier(
+    case: Case,
+    points: int = 5,
+    *,
+    time_limit_s: float | None = None,
+    mip_gap: float | None = None,
+    stage: Callable[[str], None] | None = None,
+) -> list[FrontierPoint]:
+    """Up to ``points`` efficient (CVaR, E[NPV]) pairs from the risk-neutral plan to the safest."""
+    notify = stage or (lambda _: None)
+
+    def solve(risk_aversion: float, floor: float | None, label: str) -> Plan | None:
+        notify(label)
+        result = plan(
+            with_risk(case, risk_aversion, floor),
+            time_limit_s=time_limit_s,
+            mip_gap=mip_gap,
+            stochastic_value=False,
+        )
+        return result if result.has_solution else None
+
+    best_npv = solve(0.0, None, "frontier: best expected NPV")
+    if best_npv is None:
+        return []
+    safest = solve(1.0, None, "frontier: best CVaR")
+    found = [point(best_npv, None)]
+    if safest is None or points < 2:
+        return found
+    low, high = point(best_npv, None).cvar_usd_m, point(safest, None).cvar_usd_m
+    for i in range(1, points):
+        level = low + (high - low) * i / (points - 1)
+        floor = level - FLOOR_SLACK * max(1.0, abs(level))
+        result = solve(0.0, floor, f"frontier: point {i + 1} of {points}, CVaR >= {level:,.1f}")
+        if result is not None:
+            found.append(point(result, floor))
+    return efficient(found)
