@@ -31,6 +31,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from optimizer.schema import SETTINGS, TABLES
+from optimizer.template import annotate
 
 OUT = Path(__file__).with_name("india_japan.xlsx")
 
@@ -718,6 +719,7 @@ def build() -> Workbook:
         for r in rows:
             ws.append([clean(r.get(n)) for n in names])
         style_sheet(ws, [width_of(n, [r.get(n) for r in rows]) for n in names])
+        annotate(ws, table)
     ws = wb.create_sheet("About")
     ws.append(["topic", "text"])
     for topic, text in ABOUT:

@@ -432,4 +432,6 @@ RESULT_SHEETS: tuple[str, ...] = (
     "Flows",
     "CashFlows",
     "Coverage",
+    "ByYear",
+    "NPVByScenario",
 )
