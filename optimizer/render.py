@@ -8,7 +8,6 @@ print: landscape, one page wide, header row repeated, title and page numbers.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +35,8 @@ KEY_FONT = Font(name="Calibri", bold=True)
 HEADER_FONT = Font(name="Calibri", bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F3864")
 ROW_BORDER = Border(bottom=Side(style="hair", color="BFBFBF"))
-WRAP = Alignment(wrap_text=True, vertical="top")
+WRAP = Alignment(wrap_text=True, vertical="top", indent=1)
+TEXT = Alignment(indent=1)
 POINTS_PER_LINE = 14.0
 MAX_WIDTH = 42
 TAB_COLOUR = "1F3864"
@@ -148,11 +148,28 @@ def write_summary(sheet: Worksheet, plan: Plan, provenance: Provenance) -> None:
     sheet.cell(row=first_message_row, column=1, value="messages").font = KEY_FONT
     for offset, message in enumerate(plan.messages):
         sheet.cell(row=first_message_row + offset, column=2, value=message)
+    write_decisions(sheet, plan, first_message_row + max(len(plan.messages), 1) + 1)
     sheet.column_dimensions["A"].width = 22
     sheet.column_dimensions["B"].width = 36
     sheet.column_dimensions["C"].width = 72
     sheet.sheet_view.showGridLines = False
     print_setup(sheet, "Summary", provenance, title_rows=None)
+
+
+def write_decisions(sheet: Worksheet, plan: Plan, row: int) -> None:
+    """The decisions in words, below the messages (these rows move with the number of messages)."""
+    sheet.cell(row=row, column=1, value="decisions").font = KEY_FONT
+    lines = [
+        ("fund", f"{r.project} ({r.option})", f"from {r.start_year}: capex USD {r.capex_usd_m:,.1f}m, NPV contribution USD {r.npv_contribution_usd_m:,.1f}m")
+        for r in plan.funded.itertuples()
+    ] + [
+        ("sign", str(r.contract), f"{r.buyer}, {r.mineral}, {r.start_year}-{r.end_year}, {r.min_tpa:,.1f}-{r.max_tpa:,.1f} t/yr, {r.pricing} price")
+        for r in plan.signed.itertuples()
+    ]  # fmt: skip
+    for offset, (verb, what, detail) in enumerate(lines, start=1):
+        sheet.cell(row=row + offset, column=1, value=verb).alignment = TEXT
+        sheet.cell(row=row + offset, column=2, value=what)
+        sheet.cell(row=row + offset, column=3, value=detail)
 
 
 def summary_values(plan: Plan, provenance: Provenance) -> dict[str, Any]:
@@ -200,14 +217,15 @@ def write_table(sheet: Worksheet, name: str, frame: pd.DataFrame) -> TableLayout
         header.alignment = Alignment(
             wrap_text=True, vertical="center", horizontal="right" if numeric else "left"
         )
-        header_lines = max(header_lines, math.ceil(len(label) / max(width - 2, 1)))
+        header_lines = max(header_lines, wrapped_lines(label, width))
         fmt = number_format(column, values)
         long_text = not numeric and any(isinstance(v, str) and len(v) > MAX_WIDTH for v in values)
+        alignment = WRAP if long_text else (None if numeric else TEXT)
         for (cell,) in sheet.iter_rows(min_row=HEADER_ROW + 1, max_row=last_row, min_col=i, max_col=i):
             cell.number_format = fmt
             cell.border = ROW_BORDER
-            if long_text:
-                cell.alignment = WRAP
+            if alignment is not None:
+                cell.alignment = alignment
         sheet.column_dimensions[get_column_letter(i)].width = width
     sheet.row_dimensions[HEADER_ROW].height = POINTS_PER_LINE * max(header_lines, 2) + 2
     if columns:
@@ -216,6 +234,17 @@ def write_table(sheet: Worksheet, name: str, frame: pd.DataFrame) -> TableLayout
         sheet.add_table(table)
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"
     return TableLayout(sheet, frame.reset_index(drop=True), HEADER_ROW)
+
+
+def wrapped_lines(label: str, width: float) -> int:
+    """Lines a header takes when wrapped at word boundaries in a column ``width`` characters wide."""
+    lines, used = 1, 0
+    for word in label.split():
+        if used and used + 1 + len(word) > width - 2:
+            lines, used = lines + 1, len(word)
+        else:
+            used += len(word) + (1 if used else 0)
+    return lines
 
 
 def column_width(label: str, values: list[Any]) -> float:

@@ -53,7 +53,9 @@ BOLD = Font(bold=True)
 
 
 def default_output_path(input_path: Path) -> Path:
-    return input_path.with_name(f"{input_path.stem}-plan.xlsx")
+    """``case.xlsx`` -> ``case-plan.xlsx``; a macro workbook keeps its ``.xlsm`` (Excel checks the suffix)."""
+    suffix = ".xlsm" if input_path.suffix.lower() == ".xlsm" else ".xlsx"
+    return input_path.with_name(f"{input_path.stem}-plan{suffix}")
 
 
 def backup_path(input_path: Path) -> Path:
@@ -120,7 +122,13 @@ def write_plan(plan: Plan, path: Path, *, force: bool = False, backup: Path | No
     )
     package = Package.from_bytes(user_bytes)
     results = Package.from_bytes(workbook_bytes(results_workbook(plan, provenance)))
-    merge_result_sheets(package, results, owned=OWNED_SHEETS, inputs=TABLES_BY_SHEET)
+    try:
+        merge_result_sheets(package, results, owned=OWNED_SHEETS, inputs=TABLES_BY_SHEET)
+    except KeyError as error:  # no workbook part or sheet list where .xlsx keeps them
+        raise OutputError(
+            f"{source.name if source else 'the workbook'} is not laid out as an Excel workbook ({error}); "
+            "save it from Excel as 'Excel Workbook (.xlsx)' and run again"
+        ) from error
     merged = package.to_bytes()
     if backup is not None and path.exists():
         write_bytes_atomically(path.read_bytes(), backup)

@@ -208,3 +208,22 @@ def test_a_case_built_in_python_writes_a_plan_too(tmp_path: Path) -> None:
     again = Case.from_excel(written)
     assert set(again.tables) == set(case.tables)
     assert re.fullmatch(r"[0-9a-f]{64}", str(cell(written, "Summary", 12, 2))) is None  # no input hash
+
+
+def test_excel_markup_compatibility_prefixes_survive_the_merge(tmp_path: Path) -> None:
+    """Excel marks extensions ``mc:Ignorable="x15"``; the prefix must stay declared under its name."""
+    path = write_rich_workbook(tmp_path / "case.xlsx")
+    data = parts(path)
+    mc = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+    x15 = "http://schemas.microsoft.com/office/spreadsheetml/2010/11/main"
+    data["xl/workbook.xml"] = data["xl/workbook.xml"].replace(
+        b"<workbook ", f'<workbook xmlns:mc="{mc}" xmlns:x15="{x15}" mc:Ignorable="x15" '.encode(), 1
+    )
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, content in data.items():
+            archive.writestr(name, content)
+    plan = tmp_path / "plan.xlsx"
+    assert run("plan", str(path), "-o", str(plan))[0] == 0
+    book = parts(plan)["xl/workbook.xml"]
+    assert b'mc:Ignorable="x15"' in book and f'xmlns:x15="{x15}"'.encode() in book
+    assert b'fullCalcOnLoad="1"' in book

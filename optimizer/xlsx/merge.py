@@ -84,7 +84,8 @@ def merge_result_sheets(user: Package, results: Package, owned: Iterable[str], i
     book_rels = user.relationships(book_part)
     rel_by_id = {r.id: r for r in book_rels}
     sheets = book.find(q("sheets"))
-    assert sheets is not None, "workbook.xml without <sheets>"
+    if sheets is None:
+        raise KeyError(f"{book_part} has no <sheets> (Strict Open XML?)")
 
     old_sheets = list(sheets)
     removed = [s for s in old_sheets if s.get("name", "").lower() in owned_keys]

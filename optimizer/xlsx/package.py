@@ -159,7 +159,7 @@ class Package:
         for r in self.relationships(""):
             if r.type == OFFICE_DOCUMENT:
                 return r.target
-        raise KeyError("officeDocument")
+        raise KeyError("no officeDocument relationship (Strict Open XML?)")
 
     def reachable(self, start: list[str]) -> set[str]:
         """Every part reachable from ``start`` through internal relationships (rels parts included)."""
