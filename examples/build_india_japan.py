@@ -5,7 +5,7 @@ hydrometallurgical refineries, rare-earth magnet recyclers, autocatalyst recycle
 Japanese offtakers, 31 candidate offtake contracts and Japanese demand-coverage targets,
 under a USD 400m capex budget, 2026-2040.
 
-Prices, yields, capex anchors and contract terms come from ``/work/shared/DOMAIN.md``
+Prices, yields, capex anchors and contract terms come from the team's DOMAIN.md fact sheet (sources repeated on each row and on the About sheet)
 (2024-2025 public figures, URLs recorded in each row's ``source``). Where no public figure
 exists the row says ``assumption: ...``. Sponsor names are real Indian companies or
 plausible consortia, but every project's size, cost and timing is illustrative.
@@ -31,6 +31,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from optimizer.schema import SETTINGS, TABLES
+from optimizer.template import annotate
 
 OUT = Path(__file__).with_name("india_japan.xlsx")
 
@@ -797,6 +798,7 @@ def build() -> Workbook:
         for r in rows:
             ws.append([clean(r.get(n)) for n in names])
         style_sheet(ws, [width_of(n, [r.get(n) for r in rows]) for n in names])
+        annotate(ws, table)
     ws = wb.create_sheet("About")
     ws.append(["topic", "text"])
     for topic, text in ABOUT:

@@ -20,7 +20,7 @@ from optimizer.case import Case, records
 from optimizer.errors import InputError, OutputError
 from optimizer.plan import Plan, plan
 from optimizer.progress import Progress
-from optimizer.write import check_writable, default_output_path
+from optimizer.write import check_writable, plan_target
 
 EXIT_BAD_INPUT = 2
 MAX_PROBLEMS_SHOWN = 50
@@ -84,6 +84,11 @@ def debug_option(f: Callable[..., Any]) -> Callable[..., Any]:
     help="Relative MIP gap, e.g. 0.001 (overrides Settings).",
 )
 @click.option("--force", is_flag=True, help="Replace the output workbook if it exists.")
+@click.option(
+    "--in-place",
+    is_flag=True,
+    help="Write the result sheets into WORKBOOK itself; the previous file is kept as WORKBOOK.bak.xlsx.",
+)
 @click.option("--quiet", is_flag=True, help="No progress on the terminal.")
 @click.option(
     "--json",
@@ -98,23 +103,27 @@ def plan_command(
     time_limit_s: float | None,
     mip_gap: float | None,
     force: bool,
+    in_place: bool,
     quiet: bool,
     as_json: bool,
     debug: bool,
 ) -> None:
     """Optimise WORKBOOK and write the plan workbook next to it.
 
+    The plan is WORKBOOK as it was plus result sheets the tool replaces on every run;
+    it reads back as an input.
+
     \b
     Examples:
       optimize plan examples/india_japan.xlsx
       optimize plan inputs.xlsx -o plan.xlsx --time-limit 120 --gap 0.001 --json
+      optimize plan inputs.xlsx --in-place
     """
     progress = Progress(enabled=not quiet and not as_json)
     with user_errors(debug):
         progress.stage("reading workbook")
         case = Case.from_excel(workbook)
-        target = output if output is not None else default_output_path(workbook)
-        check_writable(target, force)
+        target, backup = plan_target(workbook, output, in_place=in_place, force=force)
         result = plan(
             case,
             time_limit_s=time_limit_s,
@@ -125,7 +134,7 @@ def plan_command(
         written: Path | None = None
         if result.has_solution:
             progress.stage("writing plan workbook")
-            written = result.to_excel(target, force=force)
+            written = result.to_excel(target, force=force, backup=backup)
         progress.done()
     report(result, written, as_json)
     sys.exit(result.exit_code)
@@ -176,22 +185,29 @@ def validate_command(workbook: Path, debug: bool) -> None:
 
 @main.command("template")
 @click.argument("output", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--example", is_flag=True, help="Write the shipped India-Japan example case instead of an empty template."
+)
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 @debug_option
-def template_command(output: Path, force: bool, debug: bool) -> None:
+def template_command(output: Path, example: bool, force: bool, debug: bool) -> None:
     """Write an empty input workbook: every sheet and column, with notes and dropdowns.
 
     \b
-    Example:
+    Examples:
       optimize template my-case.xlsx
+      optimize template india-japan.xlsx --example
     """
-    from optimizer.template import template_workbook
-    from optimizer.write import save_atomically
+    from optimizer.template import example_bytes, template_workbook
+    from optimizer.write import save_atomically, write_bytes_atomically
 
     with user_errors(debug):
         check_writable(output, force)
-        save_atomically(template_workbook(), output)
-    click.echo(f"template written to {output}")
+        if example:
+            write_bytes_atomically(example_bytes(), output)
+        else:
+            save_atomically(template_workbook(), output)
+    click.echo(f"{'example' if example else 'template'} written to {output}")
 
 
 @main.command("frontier")

@@ -83,11 +83,14 @@ class Plan:
             ],
         }
 
-    def to_excel(self, path: str | Path, *, force: bool = False) -> Path:
-        """Write the plan workbook (the input sheets plus result sheets), atomically."""
+    def to_excel(self, path: str | Path, *, force: bool = False, backup: str | Path | None = None) -> Path:
+        """Write the plan workbook (the input sheets plus result sheets), atomically.
+
+        Writing into the input workbook itself needs ``backup``: where its bytes are kept first.
+        """
         from optimizer.write import write_plan
 
-        return write_plan(self, Path(path), force=force)
+        return write_plan(self, Path(path), force=force, backup=Path(backup) if backup is not None else None)
 
 
 def plan(

@@ -531,6 +531,7 @@ RESULT_SHEETS: tuple[str, ...] = (
     "Flows",
     "CashFlows",
     "Coverage",
+    "ByYear",
     "NPVByScenario",
     "Risk",
     "LimitShares",

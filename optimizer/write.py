@@ -1,55 +1,66 @@
 """Write the plan workbook: the input workbook as it was, plus result sheets the tool owns.
 
-Result sheets are dropped and written anew on every run, always at the same cells, so a
-user's formula pointing at one keeps working. The file is written to a temporary file
-beside the target and renamed into place: a failure never leaves half a workbook.
+The result sheets are drawn with openpyxl into a workbook of their own (``render``) and
+merged into the user's file at the package level (``xlsx.merge``): openpyxl never loads
+the user's workbook, so nothing it cannot read back (shapes, images, sparklines, slicers,
+cached formula results, ...) is lost. Result sheets are replaced on every run at the same
+cells, so a user's formula pointing at one keeps working. The file is written to a
+temporary file beside the target and renamed into place: a failure or Ctrl-C never
+leaves half a workbook, and the input is only replaced with ``--in-place``, after a backup.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import io
 import os
 import tempfile
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+from python_calamine import CalamineWorkbook
 
 from optimizer.errors import OutputError
-from optimizer.schema import RESULT_SHEETS, TABLES
+from optimizer.render import MARKER, Provenance, number_format, plain, results_workbook
+from optimizer.results import RESULT_TABLES, SUMMARY_ROWS
+from optimizer.schema import RESULT_SHEETS, TABLES, TABLES_BY_SHEET
+from optimizer.xlsx.merge import merge_result_sheets
+from optimizer.xlsx.package import Package
 
 if TYPE_CHECKING:
     from optimizer.plan import Plan
 
-SUMMARY_ROWS = (
-    "status",
-    "objective_usd_m",
-    "expected_npv_usd_m",
-    "cvar_usd_m",
-    "capex_usd_m",
-    "budget_usd_m",
-    "mip_gap",
-    "solve_s",
-    "input_file",
-    "input_sha256",
-    "optimizer_version",
-    "pyomo_version",
-    "highs_version",
-    "written_at_utc",
-)
-"""Summary keys, one per row from row 3 (values in column B): their cells never move."""
+__all__ = [
+    "SUMMARY_ROWS",
+    "check_writable",
+    "default_output_path",
+    "plan_target",
+    "save_atomically",
+    "write_plan",
+]
 
+OWNED_SHEETS = tuple(dict.fromkeys([*RESULT_SHEETS, *(spec.name for spec in RESULT_TABLES)]))
+"""Sheets the tool replaces on every run (those of earlier runs included)."""
 BOLD = Font(bold=True)
 
 
 def default_output_path(input_path: Path) -> Path:
-    return input_path.with_name(f"{input_path.stem}-plan.xlsx")
+    """``case.xlsx`` -> ``case-plan.xlsx``; a macro workbook keeps its ``.xlsm`` (Excel checks the suffix)."""
+    suffix = ".xlsm" if input_path.suffix.lower() == ".xlsm" else ".xlsx"
+    return input_path.with_name(f"{input_path.stem}-plan{suffix}")
+
+
+def backup_path(input_path: Path) -> Path:
+    """``case.xlsx`` -> ``case.bak.xlsx``: the input as it was before the last ``--in-place`` run."""
+    return input_path.with_name(f"{input_path.stem}.bak{input_path.suffix}")
 
 
 def check_writable(path: Path, force: bool) -> None:
@@ -65,41 +76,111 @@ def check_writable(path: Path, force: bool) -> None:
         raise OutputError(f"folder {path.parent} does not exist; create it or choose another -o")
 
 
-def write_plan(plan: Plan, path: Path, *, force: bool = False) -> Path:
-    """Write ``plan`` to ``path`` atomically and return the path."""
-    check_writable(path, force)
+def plan_target(
+    workbook: Path, output: Path | None, *, in_place: bool = False, force: bool = False
+) -> tuple[Path, Path | None]:
+    """Where ``optimize plan`` writes, and the backup to keep; refuses before any solving."""
+    if in_place and output is not None:
+        raise OutputError("--in-place writes into the input workbook; drop -o, or drop --in-place")
+    if in_place:
+        check_writable(workbook, force=True)
+        check_result_sheets_are_ours(workbook.name, workbook.read_bytes())
+        return workbook, backup_path(workbook)
+    target = output if output is not None else default_output_path(workbook)
+    if target.resolve() == workbook.resolve():
+        raise OutputError(
+            f"{target} is the input workbook; use --in-place to write into it (a backup is kept)"
+        )
+    check_writable(target, force)
+    if workbook.exists():
+        check_result_sheets_are_ours(workbook.name, workbook.read_bytes())
+    return target, None
+
+
+def write_plan(plan: Plan, path: Path, *, force: bool = False, backup: Path | None = None) -> Path:
+    """Write ``plan`` to ``path`` atomically and return the path.
+
+    With ``backup``, ``path`` may be the input workbook itself: its bytes are first saved
+    to ``backup`` (atomically too), then replaced.
+    """
+    check_writable(path, force or backup is not None)
     source = plan.case.source_path
-    workbook = load_workbook(source) if source is not None and source.exists() else workbook_from_case(plan)
-    for name in list(workbook.sheetnames):
-        if name.strip().lower() in {r.lower() for r in RESULT_SHEETS}:
-            del workbook[name]
-    write_summary(workbook.create_sheet("Summary"), plan)
-    tables = {
-        "FundedProjects": plan.funded,
-        "SignedContracts": plan.signed,
-        "Flows": plan.flows,
-        "CashFlows": plan.cash_flows,
-        "Coverage": plan.coverage,
-        "NPVByScenario": plan.npv_by_scenario,
-        "Risk": plan.risk,
-        "LimitShares": plan.limit_shares,
-    }
-    for name, frame in tables.items():
-        write_frame(workbook.create_sheet(name), frame)
-    save_atomically(workbook, path)
+    if source is not None and backup is None and path.resolve() == source.resolve():
+        raise OutputError(f"{path} is the input workbook; write into it with --in-place (a backup is kept)")
+    if source is not None and source.exists():
+        user_bytes = source.read_bytes()
+        if plan.case.source_sha256 and hashlib.sha256(user_bytes).hexdigest() != plan.case.source_sha256:
+            raise OutputError(f"{source.name} changed while the plan was computed; run optimize plan again")
+        check_result_sheets_are_ours(source.name, user_bytes)
+    else:
+        user_bytes = workbook_bytes(workbook_from_case(plan))
+    provenance = Provenance(
+        input_file=source.name if source else None,
+        input_sha256=plan.case.source_sha256,
+        versions=versions(),
+        written_at_utc=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+    )
+    package = Package.from_bytes(user_bytes)
+    results = Package.from_bytes(workbook_bytes(results_workbook(plan, provenance)))
+    try:
+        merge_result_sheets(package, results, owned=OWNED_SHEETS, inputs=TABLES_BY_SHEET)
+    except KeyError as error:  # no workbook part or sheet list where .xlsx keeps them
+        raise OutputError(
+            f"{source.name if source else 'the workbook'} is not laid out as an Excel workbook ({error}); "
+            "save it from Excel as 'Excel Workbook (.xlsx)' and run again"
+        ) from error
+    merged = package.to_bytes()
+    if backup is not None and path.exists():
+        write_bytes_atomically(path.read_bytes(), backup)
+    write_bytes_atomically(merged, path)
     return path
 
 
-def save_atomically(workbook: Workbook, path: Path) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx.tmp", dir=path.parent)
-    os.close(handle)
+def check_result_sheets_are_ours(name: str, data: bytes) -> None:
+    """A sheet named like a result sheet that this tool did not write is the user's: never replace it."""
     try:
-        workbook.save(temporary)
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception:  # not a workbook: reading it reports that properly
+        return
+    owned = {n.lower() for n in OWNED_SHEETS}
+    foreign = []
+    for sheet in book.sheet_names:
+        if sheet.lower() not in owned:
+            continue
+        rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=2)
+        note = rows[1][0] if len(rows) > 1 and rows[1] else ""
+        if not (isinstance(note, str) and note.startswith(MARKER)):
+            foreign.append(sheet)
+    if foreign:
+        raise OutputError(
+            f"{name}: sheet(s) {', '.join(foreign)} carry names the plan's result sheets use but were not "
+            "written by optimize, and would be replaced; rename them and run again"
+        )
+
+
+def workbook_bytes(workbook: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def write_bytes_atomically(data: bytes, path: Path) -> None:
+    """Write to a temporary file beside ``path``, flush it to disk, then rename it into place."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx.tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def save_atomically(workbook: Workbook, path: Path) -> None:
+    write_bytes_atomically(workbook_bytes(workbook), path)
 
 
 def workbook_from_case(plan: Plan) -> Workbook:
@@ -130,54 +211,8 @@ def versions() -> dict[str, str]:
     }
 
 
-def summary_values(plan: Plan) -> dict[str, Any]:
-    case = plan.case
-    return {
-        "status": plan.status,
-        "objective_usd_m": plan.objective_usd_m,
-        "expected_npv_usd_m": plan.expected_npv_usd_m,
-        "cvar_usd_m": plan.cvar_usd_m,
-        "capex_usd_m": plan.capex_usd_m,
-        "budget_usd_m": case.settings.budget_usd_m,
-        "mip_gap": plan.mip_gap,
-        "solve_s": round(plan.solve_s, 3),
-        "input_file": case.source_path.name if case.source_path else None,
-        "input_sha256": case.source_sha256,
-        **versions(),
-        "written_at_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
-    }
-
-
-def write_summary(sheet: Worksheet, plan: Plan) -> None:
-    sheet["A1"] = "Offtake portfolio plan"
-    sheet["A1"].font = Font(bold=True, size=14)
-    values = summary_values(plan)
-    for row, key in enumerate(SUMMARY_ROWS, start=3):
-        sheet.cell(row=row, column=1, value=key).font = BOLD
-        cell = sheet.cell(row=row, column=2, value=values[key])
-        cell.number_format = number_format(key)
-    first_message_row = 3 + len(SUMMARY_ROWS) + 1
-    sheet.cell(row=first_message_row, column=1, value="messages").font = BOLD
-    for offset, message in enumerate(plan.messages):
-        sheet.cell(row=first_message_row + offset, column=2, value=message)
-    sheet.column_dimensions["A"].width = 22
-    sheet.column_dimensions["B"].width = 70
-
-
-def number_format(column: str) -> str:
-    if column.endswith("_usd_m"):
-        return "#,##0.0"
-    if column.endswith(("_t", "_tpa", "tonnes")):
-        return "#,##0"
-    if column.endswith("_usd_per_t"):
-        return "#,##0"
-    if column in ("mip_gap", "coverage_share", "probability", "min_coverage", "share", "max_share"):
-        return "0.00%"
-    return "General"
-
-
 def write_frame(sheet: Worksheet, frame: pd.DataFrame) -> None:
-    """A table at A1: bold header, frozen header row, business number formats."""
+    """An input table at A1: bold header, frozen header row, business number formats."""
     columns = [str(c) for c in frame.columns]
     sheet.append(columns)
     for cell in sheet[1]:
@@ -185,19 +220,9 @@ def write_frame(sheet: Worksheet, frame: pd.DataFrame) -> None:
     for record in frame.itertuples(index=False):
         sheet.append([plain(v) for v in record])
     for i, column in enumerate(columns, start=1):
-        letter = get_column_letter(i)
-        sheet.column_dimensions[letter].width = max(12, min(40, len(column) + 2))
+        sheet.column_dimensions[get_column_letter(i)].width = max(12, min(40, len(column) + 2))
         fmt = number_format(column)
         if fmt != "General":
             for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
                 cell.number_format = fmt
     sheet.freeze_panes = "A2"
-
-
-def plain(value: Any) -> Any:
-    """numpy and pandas scalars to what openpyxl writes; missing to an empty cell."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if hasattr(value, "item"):
-        return value.item()
-    return value

@@ -1,0 +1,1 @@
+"""Shipped examples, installed as ``optimizer.examples`` so ``optimize template --example`` finds them."""
