@@ -55,6 +55,14 @@ def add_decisions(m: pyo.ConcreteModel, d: ModelData) -> None:
         d.fund_keys, domain=pyo.Binary, doc="fund option o of project p, starting construction in year y"
     )
     m.sign = pyo.Var(d.contracts, domain=pyo.Binary, doc="sign contract c")
+    m.running = pyo.Var(
+        d.plant_years, bounds=(0, 1), doc="1 if plant p is funded and running in year t (follows fund)"
+    )
+    m.running_definition = pyo.Constraint(
+        d.plant_years,
+        rule=lambda m, p, t: m.running[p, t] == sum(m.fund[k] for k in d.funds_operating[p, t]),
+        doc="running = the funding choices that make the plant run in t",
+    )
 
 
 def add_operations(m: pyo.ConcreteModel, d: ModelData) -> None:

@@ -27,11 +27,6 @@ def funded(m: pyo.ConcreteModel, d: ModelData, project: str) -> Any:
     return sum(m.fund[k] for k in d.funds_by_project.get(project, []))
 
 
-def operating(m: pyo.ConcreteModel, d: ModelData, project: str, year: int) -> Any:
-    """Linear expression: 1 if the project is funded and running in ``year``."""
-    return sum(m.fund[k] for k in d.funds_operating.get((project, year), []))
-
-
 def add_one_option_and_start_per_project(m: pyo.ConcreteModel, d: ModelData) -> None:
     """A project is funded at most once: one size option, one start year.
 
@@ -179,11 +174,12 @@ def add_output_balance(m: pyo.ConcreteModel, d: ModelData) -> None:
 def add_deliveries_only_from_operating_plants(m: pyo.ConcreteModel, d: ModelData) -> None:
     """An arc carries flow only while its plant runs: the tight facility-location link.
 
-    flow[p,c,t,s] <= max_tpa[c] x sum_{(o,y) running in t} fund[p,o,y]
+    flow[p,c,t,s] <= max_tpa[c] x running[p,t],   running[p,t] = sum_{(o,y) running in t} fund[p,o,y]
+    (``running`` keeps each of these many rows at two nonzeros.)
     """
     m.deliveries_only_from_operating_plants = pyo.Constraint(
         list(m.flow.index_set()),
-        rule=lambda m, p, c, t, s: m.flow[p, c, t, s] <= d.max_tpa[c] * operating(m, d, p, t),
+        rule=lambda m, p, c, t, s: m.flow[p, c, t, s] <= d.max_tpa[c] * m.running[p, t],
         doc="flow only from a running plant, t",
     )
 
@@ -266,7 +262,9 @@ def add_demand_coverage(m: pyo.ConcreteModel, d: ModelData) -> None:
 def add_capex_concentration_limits(m: pyo.ConcreteModel, d: ModelData) -> None:
     """No sponsor, state or project kind takes more than its share of the funded capex.
 
-    sum_{p in member} capex[p,o] fund[p,o,y] <= max_share x sum_{all p} capex[p,o] fund[p,o,y]
+    funded_capex = sum_{p,o,y} capex[p,o] fund[p,o,y]
+    sum_{p in member} capex[p,o] fund[p,o,y] <= max_share x funded_capex
+    (``funded_capex`` is one variable, so each limit row holds only its member's terms.)
     """
     limits = [limit for limit in d.limits if limit.of_capex]
     if not limits:
@@ -277,9 +275,11 @@ def add_capex_concentration_limits(m: pyo.ConcreteModel, d: ModelData) -> None:
             d.capex_usd_m[k[0], k[1]] * m.fund[k] for p in projects for k in d.funds_by_project.get(p, [])
         )
 
+    m.funded_capex_usd_m = pyo.Var(domain=pyo.NonNegativeReals, doc="capex of the funded options, USD m")
+    m.funded_capex_definition = pyo.Constraint(expr=m.funded_capex_usd_m == capex(d.projects))
     m.capex_share_within_limit = pyo.Constraint(
         range(len(limits)),
-        rule=lambda m, i: capex(limits[i].projects) <= limits[i].max_share * capex(d.projects),
+        rule=lambda m, i: capex(limits[i].projects) <= limits[i].max_share * m.funded_capex_usd_m,
         doc="share of funded capex per sponsor, state or kind",
     )
 
@@ -287,22 +287,30 @@ def add_capex_concentration_limits(m: pyo.ConcreteModel, d: ModelData) -> None:
 def add_revenue_concentration_limits(m: pyo.ConcreteModel, d: ModelData) -> None:
     """No buyer or mineral takes more than its share of expected contracted revenue (discounted).
 
-    sum_{c in member} revenue[c] <= max_share x sum_c revenue[c],
-    revenue[c] = sum_s p_s sum_t df[t] price[c,t,s] (deliveries + spot purchases)
+    contract_revenue[c] = sum_s p_s sum_t df[t] price[c,t,s] (deliveries + spot purchases)
+    sum_{c in member} contract_revenue[c] <= max_share x sum_c contract_revenue[c]
+    (Revenue per contract and in total are variables, so each limit row stays short.)
     """
     limits = [limit for limit in d.limits if not limit.of_capex]
     if not limits:
         return
-    m.contract_revenue_usd_m = pyo.Expression(
-        d.contracts,
-        rule=lambda m, c: expected_contract_revenue_usd_m(m, d, c),
-        doc="expected discounted revenue per contract, USD m",
+    m.contract_revenue_usd_m = pyo.Var(
+        d.contracts, domain=pyo.NonNegativeReals, doc="expected discounted revenue per contract, USD m"
+    )
+    m.contract_revenue_definition = pyo.Constraint(
+        d.contracts, rule=lambda m, c: m.contract_revenue_usd_m[c] == expected_contract_revenue_usd_m(m, d, c)
+    )
+    m.total_contract_revenue_usd_m = pyo.Var(
+        domain=pyo.NonNegativeReals, doc="expected discounted revenue of all contracts, USD m"
+    )
+    m.total_contract_revenue_definition = pyo.Constraint(
+        expr=m.total_contract_revenue_usd_m == sum(m.contract_revenue_usd_m[c] for c in d.contracts)
     )
     m.revenue_share_within_limit = pyo.Constraint(
         range(len(limits)),
         rule=lambda m, i: (
             sum(m.contract_revenue_usd_m[c] for c in limits[i].contracts)
-            <= limits[i].max_share * sum(m.contract_revenue_usd_m[c] for c in d.contracts)
+            <= limits[i].max_share * m.total_contract_revenue_usd_m
         ),
         doc="share of expected contracted revenue per buyer or mineral",
     )

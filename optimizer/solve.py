@@ -40,6 +40,7 @@ class SolverOptions:
     mip_abs_gap: float | None = None
     random_seed: int = 0
     log: Callable[[str], None] | None = None
+    relax_integrality: bool = False  # solve the LP relaxation (benchmarks)
 
 
 @dataclass
@@ -73,7 +74,7 @@ class CompiledModel:
     rows: list[Any]
 
 
-def compile_model(model: pyo.ConcreteModel) -> CompiledModel:
+def compile_model(model: pyo.ConcreteModel, relax_integrality: bool = False) -> CompiledModel:
     """Pyomo model -> a ``highspy.HighsLp`` (maximisation kept as written)."""
     info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
     objective = info.objectives[0]
@@ -95,7 +96,7 @@ def compile_model(model: pyo.ConcreteModel) -> CompiledModel:
     lp.a_matrix_.index_ = a.indices.astype(np.int32)
     lp.a_matrix_.value_ = a.data.astype(float)
     integer = [v.is_integer() or v.is_binary() for v in columns]
-    if any(integer):
+    if any(integer) and not relax_integrality:
         lp.integrality_ = [
             highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous for flag in integer
         ]
@@ -129,7 +130,7 @@ def solve(model: pyo.ConcreteModel, options: SolverOptions) -> SolveResult:
     """Solve with HiGHS; on success the Pyomo variables hold the solution."""
     started = time.perf_counter()
     try:
-        compiled = compile_model(model)
+        compiled = compile_model(model, options.relax_integrality)
     except InfeasibleConstraintException:
         # A row left with only fixed variables (a plan fixed in advance) cannot hold.
         return SolveResult(
