@@ -5,12 +5,14 @@ Each check returns a list of ``InputProblem``; nothing here raises for bad input
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import math
 from collections.abc import Iterable
 
 import pandas as pd
 
+from optimizer.consistency import cross_sheet_problems
 from optimizer.errors import InputProblem
 from optimizer.read import RawTable, row_number
 from optimizer.schema import TABLES_BY_SHEET, Column, Table
@@ -26,7 +28,7 @@ def is_blank(value: object) -> bool:
 
 def type_table(table: Table, raw: RawTable) -> tuple[pd.DataFrame, list[InputProblem]]:
     """Columns in schema order with the schema's types; blanks take defaults."""
-    problems = unknown_columns(table, raw)
+    problems = [*raw.problems, *unknown_columns(table, raw)]
     typed: dict[str, pd.Series] = {}
     frame = raw.frame
     for column in table.columns:
@@ -76,6 +78,9 @@ def typed_values(
     out: list[object] = []
     for excel_row, value in series.items():
         cell = raw.cell(column.name, row_number(excel_row))
+        if cell in raw.reported_cells:  # a formula without a value, already reported
+            out.append(column.default)
+            continue
         if is_blank(value):
             if column.required:
                 problems.append(
@@ -97,14 +102,18 @@ def convert(column: Column, value: object) -> tuple[object, tuple[str, str] | No
     if column.kind == "str":
         text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value).strip()
         if column.choices and text not in column.choices:
-            return None, (f"{column.name} is {text!r}", f"use one of: {', '.join(column.choices)}")
+            close = difflib.get_close_matches(text.lower(), column.choices, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]}? " if close else ""
+            return None, (f"{column.name} is {text!r}", f"{hint}use one of: {', '.join(column.choices)}")
         return text, None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        shown = repr(value)
-        fix = (
-            "type it as a number, without thousands separators" if isinstance(value, str) else "type a number"
+    if isinstance(value, dt.date | dt.datetime | dt.time | dt.timedelta | pd.Timestamp):
+        return None, (
+            f"{column.name} must be a number, not a date or time ({value})",
+            "format the cell as a number (Home > Number Format > General) and type the number again",
         )
-        return None, (f"{column.name} must be a number, not {shown}", fix)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        fix = "type it as a number, without thousands separators" if looks_numeric(value) else "type a number"
+        return None, (f"{column.name} must be a number, not {value!r}", fix)
     number = float(value)
     if column.kind == "int" and not number.is_integer():
         return None, (f"{column.name} must be a whole number, not {value!r}", "type a whole number")
@@ -119,6 +128,13 @@ def convert(column: Column, value: object) -> tuple[object, tuple[str, str] | No
             f"use a value of at most {column.maximum:g}",
         )
     return (int(number) if column.kind == "int" else number), None
+
+
+def looks_numeric(value: object) -> bool:
+    """Text such as ``'1,200'`` or ``' 35 '``: a number stored as text."""
+    return (
+        isinstance(value, str) and any(ch.isdigit() for ch in value) and not value.strip("0123456789.,-+ eE%")
+    )
 
 
 def check_case(
@@ -150,6 +166,8 @@ def check_case(
     if "Projects" in raw:
         problems.extend(min_above_max(tables["Projects"], raw["Projects"], "earliest_year", "latest_year"))
         problems.extend(projects_without_options(tables["Projects"], tables["Options"], raw["Projects"]))
+    if end_year >= base_year:
+        problems.extend(cross_sheet_problems(base_year, end_year, tables, raw))
     return problems
 
 
