@@ -23,6 +23,7 @@ from optimizer.progress import Progress
 from optimizer.write import check_writable, default_output_path
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
 MAX_PROBLEMS_SHOWN = 50
 
 
@@ -57,6 +58,11 @@ def user_errors(debug: bool) -> Iterator[None]:
         if debug:
             traceback.print_exc()
         sys.exit(EXIT_BAD_INPUT)
+    except KeyboardInterrupt:
+        click.echo("Interrupted: nothing was written.", err=True)
+        if debug:
+            traceback.print_exc()
+        sys.exit(EXIT_INTERRUPTED)
 
 
 def debug_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -123,7 +129,7 @@ def plan_command(
             log=progress.solver_log if progress.enabled else None,
         )
         written: Path | None = None
-        if result.has_solution:
+        if result.has_solution or result.explanation:
             progress.stage("writing plan workbook")
             written = result.to_excel(target, force=force)
         progress.done()
@@ -134,6 +140,10 @@ def plan_command(
 def report(result: Plan, written: Path | None, as_json: bool) -> None:
     for message in result.messages:
         click.echo(f"{'Warning' if result.has_solution else 'Error'}: {message}", err=True)
+    for sentence in result.explanation:
+        click.echo(f"  {sentence}", err=True)
+    if written is not None and not result.has_solution:
+        click.echo(f"explanation written to {written}", err=True)
     if as_json:
         click.echo(json.dumps(result.summary(written), indent=2))
         return
@@ -172,6 +182,54 @@ def validate_command(workbook: Path, debug: bool) -> None:
     with user_errors(debug):
         Case.from_excel(workbook)
     click.echo(f"{workbook}: no problems found")
+
+
+@main.command("explain")
+@click.argument("workbook", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--time-limit",
+    "time_limit_s",
+    type=click.FloatRange(min=0),
+    help="Solver time limit in seconds for each solve (overrides Settings).",
+)
+@click.option("--quiet", is_flag=True, help="No progress on the terminal.")
+@click.option("--json", "as_json", is_flag=True, help="Print {status, explanation} as JSON to stdout.")
+@debug_option
+def explain_command(
+    workbook: Path, time_limit_s: float | None, quiet: bool, as_json: bool, debug: bool
+) -> None:
+    """Say which limits must move, and by how much, for an infeasible WORKBOOK to have a plan.
+
+    Exit code 0 if the case is feasible, 1 if it is not (with the explanation). Writes nothing.
+
+    \b
+    Example:
+      optimize explain inputs.xlsx
+    """
+    from optimizer.explain import explain
+
+    progress = Progress(enabled=not quiet and not as_json)
+    with user_errors(debug):
+        progress.stage("reading workbook")
+        case = Case.from_excel(workbook)
+        explanation = explain(
+            case,
+            time_limit_s=time_limit_s,
+            stage=progress.stage,
+            log=progress.solver_log if progress.enabled else None,
+        )
+        progress.done()
+    if as_json:
+        click.echo(json.dumps({"status": explanation.status, "explanation": explanation.sentences}, indent=2))
+    elif explanation.feasible:
+        click.echo(
+            f"{workbook}: feasible: every limit can be met as it stands; optimize plan finds the best plan"
+        )
+    else:
+        click.echo(f"{workbook}: infeasible; the smallest relaxation that makes it feasible:")
+        for sentence in explanation.sentences:
+            click.echo(f"  {sentence}")
+    sys.exit(0 if explanation.feasible else 1 if explanation.status == "infeasible" else 3)
 
 
 @main.command("template")

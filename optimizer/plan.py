@@ -12,6 +12,7 @@ import pandas as pd
 
 from optimizer import extract
 from optimizer.case import Case, records
+from optimizer.explain import explain_model_data
 from optimizer.models import create_model, prepare
 from optimizer.models.data import ModelData
 from optimizer.solve import SolveResult, SolverOptions, solve
@@ -39,6 +40,7 @@ class Plan:
     coverage: pd.DataFrame = field(default_factory=pd.DataFrame)
     npv_by_scenario: pd.DataFrame = field(default_factory=pd.DataFrame)
     messages: list[str] = field(default_factory=list)
+    explanation: list[str] = field(default_factory=list)  # infeasible: the limits that must move
     model_size: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -73,6 +75,7 @@ class Plan:
                 {"contract": r["contract"], "buyer": r["buyer"], "mineral": r["mineral"]}
                 for r in records(self.signed)
             ],
+            "explanation": list(self.explanation),
         }
 
     def to_excel(self, path: str | Path, *, force: bool = False) -> Path:
@@ -111,16 +114,6 @@ def plan(
     notify("preparing model data")
     d = prepare(case)
     timings["prepare_s"] = time.perf_counter() - started
-    if d.uncoverable_demand:
-        messages = [
-            f"{mineral} coverage in {year} needs {need:,.0f} t but no plant could deliver {mineral} under any contract that year"
-            for mineral, year, need in d.uncoverable_demand
-        ]
-        return Plan(case, "infeasible", None, None, None, None, None, 0.0, timings, messages=messages)
-    notify("building model")
-    t0 = time.perf_counter()
-    m = create_model(d)
-    timings["build_s"] = time.perf_counter() - t0
     settings = case.settings
     options = SolverOptions(
         time_limit_s=time_limit_s if time_limit_s is not None else settings.time_limit_s,
@@ -128,11 +121,36 @@ def plan(
         mip_abs_gap=settings.mip_abs_gap_usd_m,
         log=log,
     )
+    if d.uncoverable_demand:
+        notify("explaining why no plan is feasible")
+        sentences = explain_model_data(d, options).sentences
+        messages = status_messages_for("infeasible", None, None)
+        return Plan(
+            case,
+            "infeasible",
+            None,
+            None,
+            None,
+            None,
+            None,
+            0.0,
+            timings,
+            messages=messages,
+            explanation=sentences,
+        )
+    notify("building model")
+    t0 = time.perf_counter()
+    m = create_model(d)
+    timings["build_s"] = time.perf_counter() - t0
     notify("solving with HiGHS")
     result = solve(m, options)
     timings.update(compile_s=result.compile_s, handoff_s=result.handoff_s, solve_s=result.solve_s)
     size = {"columns": result.num_cols, "rows": result.num_rows, "nonzeros": result.num_nonzeros}
     if not result.has_solution:
+        explanation: list[str] = []
+        if result.status == "infeasible":
+            notify("explaining why no plan is feasible")
+            explanation = explain_model_data(d, options).sentences
         return Plan(
             case,
             result.status,
@@ -144,6 +162,7 @@ def plan(
             result.solve_s,
             timings,
             messages=status_messages(result),
+            explanation=explanation,
             model_size=size,
         )
     notify("reading the plan")
@@ -182,17 +201,19 @@ def extracted_plan(
 
 
 def status_messages(result: SolveResult) -> list[str]:
-    if result.status == "time_limit":
-        gap = f"{result.mip_gap:.2%}" if result.mip_gap is not None else "unknown"
-        return [f"time limit reached: the plan is feasible but may not be optimal (MIP gap {gap})"]
-    if result.status == "no_solution":
-        return [
-            "time limit reached before any feasible plan was found; raise --time-limit or relax the limits"
-        ]
-    if result.status == "infeasible":
-        return [
-            "no plan satisfies every limit at once (budget, demand coverage, locks, contract minimums); relax one and run again"
-        ]
-    if result.status in ("unbounded", "error"):
-        return [f"the solver stopped with status {result.highs_status}"]
+    return status_messages_for(result.status, result.highs_status, result.mip_gap)
+
+
+def status_messages_for(status: str, highs_status: str | None, mip_gap: float | None) -> list[str]:
+    """What a status means for the user. A limit is the time limit unless HiGHS says otherwise."""
+    limit = (highs_status or "time limit reached").lower()
+    if status == "time_limit":
+        gap = f"{mip_gap:.2%}" if mip_gap is not None else "unknown"
+        return [f"{limit}: the plan is feasible but may not be optimal (MIP gap {gap})"]
+    if status == "no_solution":
+        return [f"{limit} before any feasible plan was found; raise --time-limit or relax the limits"]
+    if status == "infeasible":
+        return ["no plan satisfies every limit at once; the limits that must move:"]
+    if status in ("unbounded", "error"):
+        return [f"the solver stopped with status {highs_status}"]
     return []

@@ -155,7 +155,7 @@ def write_summary(sheet: Worksheet, plan: Plan) -> None:
         cell.number_format = number_format(key)
     first_message_row = 3 + len(SUMMARY_ROWS) + 1
     sheet.cell(row=first_message_row, column=1, value="messages").font = BOLD
-    for offset, message in enumerate(plan.messages):
+    for offset, message in enumerate([*plan.messages, *plan.explanation]):
         sheet.cell(row=first_message_row + offset, column=2, value=message)
     sheet.column_dimensions["A"].width = 22
     sheet.column_dimensions["B"].width = 70
