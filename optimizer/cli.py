@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from optimizer.case import Case, records
-from optimizer.errors import InputError, OutputError
+from optimizer.errors import InputError, OutputError, UsageError
 from optimizer.plan import Plan, plan
 from optimizer.progress import Progress
 from optimizer.write import check_writable, default_output_path
@@ -54,6 +54,11 @@ def user_errors(debug: bool) -> Iterator[None]:
             traceback.print_exc()
         sys.exit(EXIT_BAD_INPUT)
     except OutputError as error:
+        click.echo(f"Error: {error}", err=True)
+        if debug:
+            traceback.print_exc()
+        sys.exit(EXIT_BAD_INPUT)
+    except UsageError as error:
         click.echo(f"Error: {error}", err=True)
         if debug:
             traceback.print_exc()
@@ -97,6 +102,14 @@ def debug_option(f: Callable[..., Any]) -> Callable[..., Any]:
     is_flag=True,
     help="Print one JSON object with the plan's headline numbers to stdout.",
 )
+@click.option(
+    "--highs-option",
+    "highs_options",
+    multiple=True,
+    metavar="NAME=VALUE",
+    callback=lambda _ctx, _param, values: dict(parse_highs_option(v) for v in values),
+    help="Pass an option to HiGHS as it is (experts; repeatable), e.g. threads=1.",
+)
 @debug_option
 def plan_command(
     workbook: Path,
@@ -106,6 +119,7 @@ def plan_command(
     force: bool,
     quiet: bool,
     as_json: bool,
+    highs_options: dict[str, bool | int | float | str],
     debug: bool,
 ) -> None:
     """Optimise WORKBOOK and write the plan workbook next to it.
@@ -127,6 +141,7 @@ def plan_command(
             mip_gap=mip_gap,
             stage=progress.stage,
             log=progress.solver_log if progress.enabled else None,
+            highs_options=highs_options,
         )
         written: Path | None = None
         if result.has_solution or result.explanation:
@@ -135,6 +150,24 @@ def plan_command(
         progress.done()
     report(result, written, as_json)
     sys.exit(result.exit_code)
+
+
+def parse_highs_option(text: str) -> tuple[str, bool | int | float | str]:
+    """``mip_max_nodes=10`` -> ("mip_max_nodes", 10); true/false, integers and numbers are typed."""
+    name, sep, raw = text.partition("=")
+    if not sep or not name.strip():
+        raise click.BadParameter(f"{text!r} is not NAME=VALUE", param_hint="--highs-option")
+    value: bool | int | float | str = raw.strip()
+    if raw.strip().lower() in ("true", "false"):
+        value = raw.strip().lower() == "true"
+    else:
+        for kind in (int, float):
+            try:
+                value = kind(raw)
+                break
+            except ValueError:
+                continue
+    return name.strip(), value
 
 
 def report(result: Plan, written: Path | None, as_json: bool) -> None:

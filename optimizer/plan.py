@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,8 +106,13 @@ def plan(
     mip_gap: float | None = None,
     log: Callable[[str], None] | None = None,
     stage: Callable[[str], None] | None = None,
+    highs_options: Mapping[str, bool | int | float | str] | None = None,
 ) -> Plan:
-    """Optimise one case. ``time_limit_s`` and ``mip_gap`` override the Settings sheet."""
+    """Optimise one case. ``time_limit_s`` and ``mip_gap`` override the Settings sheet.
+
+    ``highs_options`` are passed to HiGHS as they are (for experts: threads, presolve,
+    mip_max_improving_sols, ...).
+    """
     notify = stage or (lambda _: None)
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -120,6 +125,7 @@ def plan(
         mip_gap=mip_gap if mip_gap is not None else settings.mip_gap,
         mip_abs_gap=settings.mip_abs_gap_usd_m,
         log=log,
+        highs_options=dict(highs_options or {}),
     )
     if d.uncoverable_demand:
         notify("explaining why no plan is feasible")

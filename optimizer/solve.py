@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,8 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+from optimizer.errors import UsageError
 
 INF = highspy.kHighsInf
 
@@ -39,6 +41,7 @@ class SolverOptions:
     mip_abs_gap: float | None = None
     random_seed: int = 0
     log: Callable[[str], None] | None = None
+    highs_options: Mapping[str, bool | int | float | str] = field(default_factory=dict)  # experts' extras
 
 
 @dataclass
@@ -112,6 +115,11 @@ def new_highs(options: SolverOptions) -> highspy.Highs:
         h.setOptionValue("mip_rel_gap", float(options.mip_gap))
     if options.mip_abs_gap is not None:
         h.setOptionValue("mip_abs_gap", float(options.mip_abs_gap))
+    for name, value in options.highs_options.items():
+        if h.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+            raise UsageError(
+                f"HiGHS refused the option {name}={value!r}; check its name and type in the HiGHS options list"
+            )
     if options.log is not None:
         log = options.log
 
@@ -132,12 +140,35 @@ def solve(model: pyo.ConcreteModel, options: SolverOptions) -> SolveResult:
     h = new_highs(options)
     h.passModel(compiled.lp)
     handed_at = time.perf_counter()
-    h.run()
+    run_interruptibly(h)
     solved_at = time.perf_counter()
     result = read_result(h, compiled, compiled_at - started, handed_at - compiled_at, solved_at - handed_at)
     if result.has_solution:
         load_solution(h, compiled)
     return result
+
+
+def run_interruptibly(h: highspy.Highs) -> None:
+    """Run HiGHS in its own thread, so that Ctrl-C reaches Python while it works.
+
+    On Ctrl-C, HiGHS is asked to stop at its next interrupt check, the thread is joined,
+    and ``KeyboardInterrupt`` is raised again: the caller writes nothing, and no solver
+    thread is left running.
+    """
+    h.HandleUserInterrupt = True
+    h.startSolve()
+    interrupted = False
+    while True:
+        try:
+            finished, _ = h.wait(0.1)
+        except KeyboardInterrupt:
+            interrupted = True
+            h.cancelSolve()  # type: ignore[no-untyped-call]
+            continue
+        if finished:
+            break
+    if interrupted:
+        raise KeyboardInterrupt
 
 
 def read_result(
