@@ -167,7 +167,7 @@ def plan(
             None,
             result.solve_s,
             timings,
-            messages=status_messages(result),
+            messages=[*status_messages(result), *result.warnings],
             explanation=explanation,
             model_size=size,
         )
@@ -201,7 +201,7 @@ def extracted_plan(
         cash_flows=extract.cash_flows_table(m, d),
         coverage=extract.coverage_table(m, d, case),
         npv_by_scenario=npv,
-        messages=status_messages(result),
+        messages=[*status_messages(result), *result.warnings],
         model_size=size,
     )
 

@@ -20,6 +20,7 @@ import pyomo.environ as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from optimizer.errors import UsageError
+from optimizer.scaling import scaling_warnings
 
 INF = highspy.kHighsInf
 
@@ -60,6 +61,7 @@ class SolveResult:
     num_rows: int
     num_nonzeros: int
     row_duals: dict[Any, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # e.g. a badly scaled model
 
     @property
     def has_solution(self) -> bool:
@@ -105,6 +107,26 @@ def compile_model(model: pyo.ConcreteModel) -> CompiledModel:
     return CompiledModel(lp=lp, columns=columns, rows=[con for con, _ in info.rows])
 
 
+def model_scaling_warnings(compiled: CompiledModel) -> list[str]:
+    """Coefficient ranges of the compiled model, named by Pyomo component (see ``scaling``)."""
+    lp = compiled.lp
+    start = np.asarray(lp.a_matrix_.start_)
+    columns = np.arange(lp.num_col_)
+    rows = np.arange(lp.num_row_)
+    return scaling_warnings(
+        matrix_values=np.asarray(lp.a_matrix_.value_, dtype=float),
+        matrix_rows=np.asarray(lp.a_matrix_.index_),
+        matrix_columns=np.repeat(columns, np.diff(start)),
+        costs=np.asarray(lp.col_cost_, dtype=float),
+        bounds=np.concatenate([np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)]),
+        bound_columns=np.concatenate([columns, columns]),
+        rhs=np.concatenate([np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)]),
+        rhs_rows=np.concatenate([rows, rows]),
+        row_names=lambda i: str(compiled.rows[i].name),
+        column_names=lambda j: str(compiled.columns[j].name),
+    )
+
+
 def new_highs(options: SolverOptions) -> highspy.Highs:
     h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
@@ -143,6 +165,7 @@ def solve(model: pyo.ConcreteModel, options: SolverOptions) -> SolveResult:
     run_interruptibly(h)
     solved_at = time.perf_counter()
     result = read_result(h, compiled, compiled_at - started, handed_at - compiled_at, solved_at - handed_at)
+    result.warnings = model_scaling_warnings(compiled)
     if result.has_solution:
         load_solution(h, compiled)
     return result
