@@ -31,6 +31,7 @@ class Family:
     unit: str  # "usd_m" or "t"
     describe: Callable[[Key, str], str]  # (key without scenario, amount text) -> sentence
     per_scenario: bool = False  # the key's last element is the scenario
+    per_year: bool = False  # the key's last element (before any scenario) is the year
     weight: float = 1.0
 
 
@@ -44,16 +45,23 @@ def tonnes_text(amount: float) -> str:
 
 FAMILIES: dict[str, Family] = {
     "capex_within_budget": Family("usd_m", lambda k, a: f"budget short by {a}"),
-    "annual_capex_within_cap": Family("usd_m", lambda k, a: f"annual capex cap in {k[0]} short by {a}"),
-    "demand_coverage": Family("t", lambda k, a: f"{k[0]} coverage in {k[1]} short by {a}", per_scenario=True),
+    "annual_capex_within_cap": Family(
+        "usd_m", lambda k, a: f"annual capex cap in {k[0]} short by {a}", per_year=True
+    ),
+    "demand_coverage": Family(
+        "t", lambda k, a: f"{k[0]} coverage in {k[1]} short by {a}", per_scenario=True, per_year=True
+    ),
     "contract_minimum": Family(
-        "t", lambda k, a: f"contract {k[0]} minimum in {k[1]} short by {a}", per_scenario=True
+        "t", lambda k, a: f"contract {k[0]} minimum in {k[1]} short by {a}", per_scenario=True, per_year=True
     ),
     "feed_within_feedstock": Family(
-        "t", lambda k, a: f"feedstock {k[0]} in {k[1]} short by {a}", per_scenario=True
+        "t", lambda k, a: f"feedstock {k[0]} in {k[1]} short by {a}", per_scenario=True, per_year=True
     ),
     "spot_purchases_within_availability": Family(
-        "t", lambda k, a: f"{k[0]} spot availability in {k[1]} short by {a}", per_scenario=True
+        "t",
+        lambda k, a: f"{k[0]} spot availability in {k[1]} short by {a}",
+        per_scenario=True,
+        per_year=True,
     ),
     "funding_locked": Family(
         "lock", lambda k, a: f"project {k[0]} cannot be funded as its decision lock requires; unlock it"
@@ -142,10 +150,17 @@ class Shortfall:
     amount: float
     scenarios: tuple[str, ...]
 
-    def sentence(self, scenario_count: int) -> str:
+    def amount_text(self) -> str:
+        unit = FAMILIES[self.family].unit
+        return {"usd_m": usd_m_text, "t": tonnes_text}.get(unit, lambda a: f"{a:g}")(self.amount)
+
+    def sentence(self, scenario_count: int, last_year: int | None = None) -> str:
+        """The shortfall in words; ``last_year`` makes it a run of years with the same amount."""
         family = FAMILIES[self.family]
-        text = {"usd_m": usd_m_text, "t": tonnes_text}.get(family.unit, lambda a: f"{a:g}")(self.amount)
-        said = family.describe(self.key, text)
+        key, text = self.key, self.amount_text()
+        if last_year is not None and last_year != key[-1]:
+            key, text = (*key[:-1], f"{key[-1]}-{last_year}"), f"{text} each year"
+        said = family.describe(key, text)
         if family.per_scenario and scenario_count > 1:
             said += f" (in scenario{'s' if len(self.scenarios) > 1 else ''} {', '.join(self.scenarios)})"
         return said
@@ -166,3 +181,30 @@ def shortfalls(slacks: list[Slack], tolerance: float = 1e-6) -> list[Shortfall]:
         Shortfall(family, key, amount, tuple(scenarios))
         for (family, key), (amount, scenarios) in found.items()
     ]
+
+
+def sentences(found: list[Shortfall], scenario_count: int) -> list[str]:
+    """One sentence per shortfall; consecutive years of one limit short by the same amount share one."""
+    said: list[str] = []
+    i = 0
+    while i < len(found):
+        first = found[i]
+        last = i
+        if FAMILIES[first.family].per_year:
+            while last + 1 < len(found) and same_run(found[last], found[last + 1]):
+                last += 1
+        year = found[last].key[-1] if last > i else None
+        said.append(first.sentence(scenario_count, year))
+        i = last + 1
+    return said
+
+
+def same_run(a: Shortfall, b: Shortfall) -> bool:
+    """``b`` is the year after ``a`` for the same limit, short by what reads as the same amount."""
+    return (
+        a.family == b.family
+        and a.key[:-1] == b.key[:-1]
+        and b.key[-1] == a.key[-1] + 1
+        and a.amount_text() == b.amount_text()
+        and a.scenarios == b.scenarios
+    )

@@ -16,6 +16,7 @@ from optimizer.case import Case
 from optimizer.models import create_model, prepare
 from optimizer.models.data import ModelData
 from optimizer.models.elastic import FAMILIES, Shortfall, relax, shortfalls, tonnes_text
+from optimizer.models.elastic import sentences as say
 from optimizer.solve import SolverOptions, solve
 
 
@@ -79,7 +80,7 @@ def explain_model_data(d: ModelData, options: SolverOptions) -> Explanation:
         )
         return Explanation("unknown", sentences)
     found = shortfalls(slacks)
-    sentences += [s.sentence(len(d.scenarios)) for s in found]
+    sentences += say(found, len(d.scenarios))
     if result.status == "time_limit" and found:
         sentences.append("(the solver stopped at its limit: a smaller relaxation may exist)")
     status = "infeasible" if found or d.uncoverable_demand else "feasible"
@@ -101,6 +102,6 @@ def single_family_alternatives(d: ModelData, options: SolverOptions, joint: list
             continue
         found = shortfalls(slacks)
         if found:
-            said = "; ".join(s.sentence(len(d.scenarios)) for s in found)
+            said = "; ".join(say(found, len(d.scenarios)))
             sentences.append(f"alternatively, on its own: {said}")
     return sentences

@@ -157,3 +157,44 @@ def test_explain_command(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert json.loads(result.stdout) == {"status": "feasible", "explanation": []}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fine.xlsx", "short.xlsx"], "explain writes nothing"
+
+
+def test_per_scenario_shortfalls_report_the_worst_scenario_and_name_them() -> None:
+    """With scenarios, one sentence per limit: the largest amount, and the scenarios short."""
+    import pyomo.environ as pyo
+    from optimizer.models.elastic import Slack, shortfalls
+
+    m = pyo.ConcreteModel()
+    m.s = pyo.Var(range(3), domain=pyo.NonNegativeReals)
+    for i, value in enumerate([120.0, 0.0, 80.0]):
+        m.s[i].set_value(value)
+    slacks = [
+        Slack("demand_coverage", ("NdPr", 2031, scenario), m.s[i], 500.0)
+        for i, scenario in enumerate(["base", "calm", "china_ban"])
+    ]
+    [short] = shortfalls(slacks)
+    assert (short.amount, short.scenarios) == (120.0, ("base", "china_ban"))
+    assert (
+        short.sentence(scenario_count=3)
+        == "NdPr coverage in 2031 short by 120 t (in scenarios base, china_ban)"
+    )
+    assert short.sentence(scenario_count=1) == "NdPr coverage in 2031 short by 120 t"
+
+
+def test_consecutive_years_short_by_the_same_amount_read_as_one_run() -> None:
+    from optimizer.models.elastic import Shortfall, sentences
+
+    found = [
+        Shortfall("demand_coverage", ("lithium", 2033), 45.0, ("base",)),
+        Shortfall("demand_coverage", ("lithium", 2034), 45.2, ("base",)),  # reads as 45 t too
+        Shortfall("demand_coverage", ("lithium", 2035), 45.0, ("base",)),
+        Shortfall("demand_coverage", ("lithium", 2037), 45.0, ("base",)),  # a gap in the years
+        Shortfall("demand_coverage", ("nickel", 2038), 45.0, ("base",)),
+        Shortfall("capex_within_budget", (), 42.0, ()),
+    ]
+    assert sentences(found, scenario_count=1) == [
+        "lithium coverage in 2033-2035 short by 45 t each year",
+        "lithium coverage in 2037 short by 45 t",
+        "nickel coverage in 2038 short by 45 t",
+        "budget short by USD 42.0m",
+    ]

@@ -51,6 +51,9 @@ ODD_VALUES: list[Any] = [
 ]
 
 
+SCALES = [0, 0.5, 2, 10, 1000]
+
+
 def base_case(path: Path) -> Path:
     """The one-year case over two years, with demand, feedstock, logistics and locks."""
     sheets = one_year_case(
@@ -65,7 +68,17 @@ def base_case(path: Path) -> Path:
 
 mutation = st.tuples(
     st.sampled_from(
-        ["blank", "retype", "duplicate_row", "swap", "delete_row", "delete_column", "delete_sheet"]
+        [
+            "blank",
+            "retype",
+            "scale",
+            "scale",
+            "duplicate_row",
+            "swap",
+            "delete_row",
+            "delete_column",
+            "delete_sheet",
+        ]
     ),
     st.integers(0, 1_000),
     st.integers(0, 1_000),
@@ -83,6 +96,10 @@ def mutate(workbook: Workbook, kind: str, a: int, b: int, c: int, value: Any) ->
         sheet.cell(row=row, column=col).value = None
     elif kind == "retype":
         sheet.cell(row=row, column=col).value = value
+    elif kind == "scale":  # a plausible slip in a number: the case stays valid, the plan changes
+        cell = sheet.cell(row=1 + b % rows, column=1 + c % cols)
+        if isinstance(cell.value, int | float) and not isinstance(cell.value, bool) and cell.row > 1:
+            cell.value = cell.value * SCALES[(a // len(workbook.worksheets)) % len(SCALES)]
     elif kind == "duplicate_row":
         sheet.append([cell.value for cell in sheet[row]])
     elif kind == "swap":
