@@ -191,8 +191,8 @@ def grid_to_table(sheet: str, grid: pd.DataFrame, cells: SheetCells | None = Non
     problems: list[InputProblem] = []
     reported: set[str] = set()
     merged = cells.merged_ranges if cells is not None else []
-    merged_header_letters = {
-        letter for ref in merged if range_rows(ref)[0] == 1 for letter in range_letters(ref)
+    merged_headers = {  # letter under a merged header, after its first -> the merged range
+        letter: ref for ref in merged if range_rows(ref)[0] == 1 for letter in range_letters(ref)[1:]
     }
     headers: list[str] = []
     letters: dict[str, str] = {}
@@ -208,15 +208,8 @@ def grid_to_table(sheet: str, grid: pd.DataFrame, cells: SheetCells | None = Non
                 )
             )
             name = ""
-        elif not name and body.iloc[:, i].notna().any() and letter not in merged_header_letters:
-            problems.append(
-                InputProblem(
-                    sheet,
-                    f"{letter}1",
-                    f"column {letter} has values but no header",
-                    "give it a header (optimize template shows the column names) or delete its values",
-                )
-            )
+        elif not name and body.iloc[:, i].notna().any():
+            problems.append(headerless_column(sheet, letter, merged_headers.get(letter)))
         if name:
             letters[name] = letter
         headers.append(name)
@@ -231,21 +224,32 @@ def grid_to_table(sheet: str, grid: pd.DataFrame, cells: SheetCells | None = Non
     return RawTable(sheet, body, letters, tuple(problems), frozenset(reported))
 
 
+def headerless_column(sheet: str, letter: str, merged_header: str | None) -> InputProblem:
+    """A column with values and no header of its own: blank, or hidden under a merged header."""
+    if merged_header is not None:
+        return InputProblem(
+            sheet,
+            merged_header,
+            f"header cells {merged_header} are merged",
+            "unmerge them and give each column its own header",
+        )
+    return InputProblem(
+        sheet,
+        f"{letter}1",
+        f"column {letter} has values but no header",
+        "give it a header (optimize template shows the column names) or delete its values",
+    )
+
+
 def cell_problems(sheet: str, cells: SheetCells, letters: set[str]) -> tuple[list[InputProblem], set[str]]:
     """Merged ranges and formulas without a usable value, in the table's own columns."""
     problems: list[InputProblem] = []
     covered: set[str] = set()
     for ref in cells.merged_ranges:
-        if not set(range_letters(ref)) & letters:
-            continue
-        first_row = range_rows(ref)[0]
-        if first_row == 1:
-            what = f"header cells {ref} are merged"
-            fix = "unmerge them and give each column its own header"
-        else:
-            what = f"cells {ref} are merged, so only {ref.split(':')[0]} holds a value"
-            fix = "unmerge them and fill in every cell"
-        problems.append(InputProblem(sheet, ref, what, fix))
+        if range_rows(ref)[0] == 1 or not set(range_letters(ref)) & letters:
+            continue  # merged headers matter only over values: see headerless_column
+        what = f"cells {ref} are merged, so only {ref.split(':')[0]} holds a value"
+        problems.append(InputProblem(sheet, ref, what, "unmerge them and fill in every cell"))
     for cell, formula in cells.formulas_without_value.items():
         if cell.rstrip("0123456789") in letters:
             problems.append(
