@@ -277,9 +277,13 @@ def add_capex_concentration_limits(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     m.funded_capex_usd_m = pyo.Var(domain=pyo.NonNegativeReals, doc="capex of the funded options, USD m")
     m.funded_capex_definition = pyo.Constraint(expr=m.funded_capex_usd_m == capex(d.projects))
+    by_member = {(limit.dimension, limit.member): limit for limit in limits}
     m.capex_share_within_limit = pyo.Constraint(
-        range(len(limits)),
-        rule=lambda m, i: capex(limits[i].projects) <= limits[i].max_share * m.funded_capex_usd_m,
+        list(by_member),
+        rule=lambda m, dimension, member: (
+            capex(by_member[dimension, member].projects)
+            <= by_member[dimension, member].max_share * m.funded_capex_usd_m
+        ),
         doc="share of funded capex per sponsor, state or kind",
     )
 

@@ -15,8 +15,8 @@ import pandas as pd
 
 from optimizer.errors import InputError, InputProblem
 from optimizer.read import RawTable, read_workbook, row_number
-from optimizer.schema import SETTINGS, SETTINGS_BY_NAME, TABLES, TABLES_BY_SHEET, Table
-from optimizer.validate import check_case, is_blank, type_table
+from optimizer.schema import SETTINGS, SETTINGS_BY_NAME, TABLES, TABLES_BY_SHEET, Column, Setting, Table
+from optimizer.validate import check_case, convert, is_blank, type_table
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,10 @@ class Case:
     ) -> Case:
         problems: list[InputProblem] = []
         tables: dict[str, pd.DataFrame] = {}
+        raw = dict(raw)
         for table in TABLES:
+            if table.sheet in raw and not table.required and raw[table.sheet].frame.columns.empty:
+                del raw[table.sheet]  # an optional sheet left entirely empty: as if absent
             if table.sheet not in raw:
                 if table.required:
                     problems.append(
@@ -102,12 +105,14 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return frame.to_dict("records")  # type: ignore[return-value]
 
 
-def problem_order(p: InputProblem) -> tuple[int, str, int, str]:
-    """Sheets in schema order, then by row, so the report reads top to bottom."""
+def problem_order(p: InputProblem) -> tuple[int, int, int, str, str]:
+    """Sheets in schema order, then by row and column, so the report reads top to bottom."""
     order = [t.sheet for t in TABLES]
     sheet_rank = order.index(p.sheet) if p.sheet in order else len(order)
-    digits = "".join(ch for ch in p.cell if ch.isdigit())
-    return (sheet_rank, p.cell.rstrip("0123456789"), int(digits) if digits else 0, p.problem)
+    first_cell = p.cell.split(":")[0]
+    digits = "".join(ch for ch in first_cell if ch.isdigit())
+    letters = first_cell.rstrip("0123456789")
+    return (sheet_rank, int(digits) if digits else 0, len(letters), letters, p.problem)
 
 
 def empty_table(table: Table) -> pd.DataFrame:
@@ -125,57 +130,37 @@ def file_sha256(path: Path) -> str:
 def settings_values(
     frame: pd.DataFrame, raw: RawTable | None
 ) -> tuple[dict[str, float | int], list[InputProblem]]:
-    """Parse the Settings sheet's ``value`` cells by each setting's kind."""
+    """Parse the Settings sheet's ``value`` cells by each setting's kind and range.
+
+    Values are checked as read from the cell (a number typed as text is reported, as on
+    every other sheet), with the same rules as a table column declared like the setting.
+    """
     values: dict[str, float | int] = {}
     problems: list[InputProblem] = []
+    cells = raw.frame["value"] if raw is not None and "value" in raw.frame.columns else None
     for excel_row, row in frame.iterrows():
         name = row["setting"]
         if not isinstance(name, str) or name not in SETTINGS_BY_NAME:
             continue  # type_table already reported unknown names
-        spec = SETTINGS_BY_NAME[name]
-        value = row["value"]
-        cell = raw.cell("value", row_number(excel_row)) if raw is not None else ""
-        if is_blank(value):
+        if raw is None or cells is None:
             continue
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            problems.append(
-                InputProblem("Settings", cell, f"{name} must be a number, not {value!r}", "type a number")
-            )
+        cell = raw.cell("value", row_number(excel_row))
+        value = cells.get(excel_row)
+        if cell in raw.reported_cells or is_blank(value):
             continue
-        if spec.kind == "int" and not float(number).is_integer():
-            problems.append(
-                InputProblem(
-                    "Settings",
-                    cell,
-                    f"{name} must be a whole number, not {value!r}",
-                    "type a year such as 2026",
-                )
-            )
+        number, problem = convert(setting_column(SETTINGS_BY_NAME[name]), value)
+        if problem:
+            problems.append(InputProblem("Settings", cell, problem[0], problem[1]))
             continue
-        if spec.minimum is not None and number < spec.minimum:
-            problems.append(
-                InputProblem(
-                    "Settings",
-                    cell,
-                    f"{name} is {number:g}, below its minimum {spec.minimum:g}",
-                    f"use a value of at least {spec.minimum:g}",
-                )
-            )
-            continue
-        if spec.maximum is not None and number > spec.maximum:
-            problems.append(
-                InputProblem(
-                    "Settings",
-                    cell,
-                    f"{name} is {number:g}, above its maximum {spec.maximum:g}",
-                    f"use a value of at most {spec.maximum:g}",
-                )
-            )
-            continue
-        values[name] = int(number) if spec.kind == "int" else number
+        values[name] = number  # type: ignore[assignment]
     return values, problems
+
+
+def setting_column(setting: Setting) -> Column:
+    """A setting checked like a table column of the same kind and range."""
+    return Column(
+        setting.name, setting.kind, setting.description, minimum=setting.minimum, maximum=setting.maximum
+    )
 
 
 def settings_with_defaults(values: dict[str, float | int], tables: dict[str, pd.DataFrame]) -> Settings:

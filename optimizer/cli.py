@@ -17,12 +17,13 @@ from typing import Any
 import click
 
 from optimizer.case import Case, records
-from optimizer.errors import InputError, OutputError
+from optimizer.errors import InputError, OutputError, UsageError
 from optimizer.plan import Plan, plan
 from optimizer.progress import Progress
 from optimizer.write import check_writable, plan_target
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
 MAX_PROBLEMS_SHOWN = 50
 
 
@@ -57,6 +58,16 @@ def user_errors(debug: bool) -> Iterator[None]:
         if debug:
             traceback.print_exc()
         sys.exit(EXIT_BAD_INPUT)
+    except UsageError as error:
+        click.echo(f"Error: {error}", err=True)
+        if debug:
+            traceback.print_exc()
+        sys.exit(EXIT_BAD_INPUT)
+    except KeyboardInterrupt:
+        click.echo("Interrupted: nothing was written.", err=True)
+        if debug:
+            traceback.print_exc()
+        sys.exit(EXIT_INTERRUPTED)
 
 
 def debug_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -96,6 +107,14 @@ def debug_option(f: Callable[..., Any]) -> Callable[..., Any]:
     is_flag=True,
     help="Print one JSON object with the plan's headline numbers to stdout.",
 )
+@click.option(
+    "--highs-option",
+    "highs_options",
+    multiple=True,
+    metavar="NAME=VALUE",
+    callback=lambda _ctx, _param, values: dict(parse_highs_option(v) for v in values),
+    help="Pass an option to HiGHS as it is (experts; repeatable), e.g. threads=1.",
+)
 @debug_option
 def plan_command(
     workbook: Path,
@@ -106,6 +125,7 @@ def plan_command(
     in_place: bool,
     quiet: bool,
     as_json: bool,
+    highs_options: dict[str, bool | int | float | str],
     debug: bool,
 ) -> None:
     """Optimise WORKBOOK and write the plan workbook next to it.
@@ -130,9 +150,10 @@ def plan_command(
             mip_gap=mip_gap,
             stage=progress.stage,
             log=progress.solver_log if progress.enabled else None,
+            highs_options=highs_options,
         )
         written: Path | None = None
-        if result.has_solution:
+        if result.has_solution or result.explanation:
             progress.stage("writing plan workbook")
             written = result.to_excel(target, force=force, backup=backup)
         progress.done()
@@ -140,9 +161,31 @@ def plan_command(
     sys.exit(result.exit_code)
 
 
+def parse_highs_option(text: str) -> tuple[str, bool | int | float | str]:
+    """``mip_max_nodes=10`` -> ("mip_max_nodes", 10); true/false, integers and numbers are typed."""
+    name, sep, raw = text.partition("=")
+    if not sep or not name.strip():
+        raise click.BadParameter(f"{text!r} is not NAME=VALUE", param_hint="--highs-option")
+    value: bool | int | float | str = raw.strip()
+    if raw.strip().lower() in ("true", "false"):
+        value = raw.strip().lower() == "true"
+    else:
+        for kind in (int, float):
+            try:
+                value = kind(raw)
+                break
+            except ValueError:
+                continue
+    return name.strip(), value
+
+
 def report(result: Plan, written: Path | None, as_json: bool) -> None:
     for message in result.messages:
         click.echo(f"{'Warning' if result.has_solution else 'Error'}: {message}", err=True)
+    for sentence in result.explanation:
+        click.echo(f"  {sentence}", err=True)
+    if written is not None and not result.has_solution:
+        click.echo(f"explanation written to {written}", err=True)
     if as_json:
         click.echo(json.dumps(result.summary(written), indent=2))
         return
@@ -181,6 +224,54 @@ def validate_command(workbook: Path, debug: bool) -> None:
     with user_errors(debug):
         Case.from_excel(workbook)
     click.echo(f"{workbook}: no problems found")
+
+
+@main.command("explain")
+@click.argument("workbook", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--time-limit",
+    "time_limit_s",
+    type=click.FloatRange(min=0),
+    help="Solver time limit in seconds for each solve (overrides Settings).",
+)
+@click.option("--quiet", is_flag=True, help="No progress on the terminal.")
+@click.option("--json", "as_json", is_flag=True, help="Print {status, explanation} as JSON to stdout.")
+@debug_option
+def explain_command(
+    workbook: Path, time_limit_s: float | None, quiet: bool, as_json: bool, debug: bool
+) -> None:
+    """Say which limits must move, and by how much, for an infeasible WORKBOOK to have a plan.
+
+    Exit code 0 if the case is feasible, 1 if it is not (with the explanation). Writes nothing.
+
+    \b
+    Example:
+      optimize explain inputs.xlsx
+    """
+    from optimizer.explain import explain
+
+    progress = Progress(enabled=not quiet and not as_json)
+    with user_errors(debug):
+        progress.stage("reading workbook")
+        case = Case.from_excel(workbook)
+        explanation = explain(
+            case,
+            time_limit_s=time_limit_s,
+            stage=progress.stage,
+            log=progress.solver_log if progress.enabled else None,
+        )
+        progress.done()
+    if as_json:
+        click.echo(json.dumps({"status": explanation.status, "explanation": explanation.sentences}, indent=2))
+    elif explanation.feasible:
+        click.echo(
+            f"{workbook}: feasible: every limit can be met as it stands; optimize plan finds the best plan"
+        )
+    else:
+        click.echo(f"{workbook}: infeasible; the smallest relaxation that makes it feasible:")
+        for sentence in explanation.sentences:
+            click.echo(f"  {sentence}")
+    sys.exit(0 if explanation.feasible else 1 if explanation.status == "infeasible" else 3)
 
 
 @main.command("template")

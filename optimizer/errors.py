@@ -32,3 +32,7 @@ class InputError(Exception):
 
 class OutputError(Exception):
     """The plan cannot be written where asked (exists, locked, not writable)."""
+
+
+class UsageError(Exception):
+    """A request the tool cannot carry out as asked (e.g. a solver option HiGHS refuses)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,7 @@ import pandas as pd
 
 from optimizer import extract
 from optimizer.case import Case, records
+from optimizer.explain import explain_model_data
 from optimizer.models import create_model, prepare
 from optimizer.models.data import ModelData
 from optimizer.solve import SolveResult, SolverOptions, solve
@@ -47,6 +48,7 @@ class Plan:
     risk: pd.DataFrame = field(default_factory=pd.DataFrame)
     limit_shares: pd.DataFrame = field(default_factory=pd.DataFrame)
     messages: list[str] = field(default_factory=list)
+    explanation: list[str] = field(default_factory=list)  # infeasible: the limits that must move
     model_size: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -81,6 +83,7 @@ class Plan:
                 {"contract": r["contract"], "buyer": r["buyer"], "mineral": r["mineral"]}
                 for r in records(self.signed)
             ],
+            "explanation": list(self.explanation),
         }
 
     def to_excel(self, path: str | Path, *, force: bool = False, backup: str | Path | None = None) -> Path:
@@ -101,11 +104,14 @@ def plan(
     log: Callable[[str], None] | None = None,
     stage: Callable[[str], None] | None = None,
     stochastic_value: bool = True,
+    highs_options: Mapping[str, bool | int | float | str] | None = None,
 ) -> Plan:
     """Optimise one case. ``time_limit_s`` and ``mip_gap`` override the Settings sheet.
 
     With several scenarios and ``stochastic_value``, two more solves measure the value of
     the stochastic solution (the plan for the average scenario, evaluated in each scenario).
+    ``highs_options`` are passed to HiGHS as they are (for experts: threads, presolve,
+    mip_max_improving_sols, ...).
     """
     notify = stage or (lambda _: None)
     timings: dict[str, float] = {}
@@ -113,28 +119,44 @@ def plan(
     notify("preparing model data")
     d = prepare(case)
     timings["prepare_s"] = time.perf_counter() - started
-    if d.uncoverable_demand:
-        messages = [
-            f"{mineral} coverage in {year} needs {need:,.0f} t but no plant could deliver {mineral} under any contract that year"
-            for mineral, year, need in d.uncoverable_demand
-        ]
-        return Plan(case, "infeasible", None, None, None, None, None, 0.0, timings, messages=messages)
-    notify("building model")
-    t0 = time.perf_counter()
-    m = create_model(d)
-    timings["build_s"] = time.perf_counter() - t0
     settings = case.settings
     options = SolverOptions(
         time_limit_s=time_limit_s if time_limit_s is not None else settings.time_limit_s,
         mip_gap=mip_gap if mip_gap is not None else settings.mip_gap,
         mip_abs_gap=settings.mip_abs_gap_usd_m,
         log=log,
+        highs_options=dict(highs_options or {}),
     )
+    if d.uncoverable_demand:
+        notify("explaining why no plan is feasible")
+        sentences = explain_model_data(d, options).sentences
+        messages = status_messages_for("infeasible", None, None)
+        return Plan(
+            case,
+            "infeasible",
+            None,
+            None,
+            None,
+            None,
+            None,
+            0.0,
+            timings,
+            messages=messages,
+            explanation=sentences,
+        )
+    notify("building model")
+    t0 = time.perf_counter()
+    m = create_model(d)
+    timings["build_s"] = time.perf_counter() - t0
     notify("solving with HiGHS")
     result = solve(m, options)
     timings.update(compile_s=result.compile_s, handoff_s=result.handoff_s, solve_s=result.solve_s)
     size = {"columns": result.num_cols, "rows": result.num_rows, "nonzeros": result.num_nonzeros}
     if not result.has_solution:
+        explanation: list[str] = []
+        if result.status == "infeasible":
+            notify("explaining why no plan is feasible")
+            explanation = explain_model_data(d, options).sentences
         return Plan(
             case,
             result.status,
@@ -145,7 +167,8 @@ def plan(
             None,
             result.solve_s,
             timings,
-            messages=status_messages(result),
+            messages=[*status_messages(result), *result.warnings],
+            explanation=explanation,
             model_size=size,
         )
     notify("reading the plan")
@@ -189,7 +212,7 @@ def extracted_plan(
         coverage=extract.coverage_table(m, d, case),
         npv_by_scenario=npv,
         limit_shares=shares,
-        messages=status_messages(result),
+        messages=[*status_messages(result), *result.warnings],
         model_size=size,
     )
 
@@ -231,17 +254,19 @@ def risk_table(case: Case, npv: pd.DataFrame, vss: StochasticValue | None) -> pd
 
 
 def status_messages(result: SolveResult) -> list[str]:
-    if result.status == "time_limit":
-        gap = f"{result.mip_gap:.2%}" if result.mip_gap is not None else "unknown"
-        return [f"time limit reached: the plan is feasible but may not be optimal (MIP gap {gap})"]
-    if result.status == "no_solution":
-        return [
-            "time limit reached before any feasible plan was found; raise --time-limit or relax the limits"
-        ]
-    if result.status == "infeasible":
-        return [
-            "no plan satisfies every limit at once (budget, demand coverage, locks, contract minimums); relax one and run again"
-        ]
-    if result.status in ("unbounded", "error"):
-        return [f"the solver stopped with status {result.highs_status}"]
+    return status_messages_for(result.status, result.highs_status, result.mip_gap)
+
+
+def status_messages_for(status: str, highs_status: str | None, mip_gap: float | None) -> list[str]:
+    """What a status means for the user. A limit is the time limit unless HiGHS says otherwise."""
+    limit = (highs_status or "time limit reached").lower()
+    if status == "time_limit":
+        gap = f"{mip_gap:.2%}" if mip_gap is not None else "unknown"
+        return [f"{limit}: the plan is feasible but may not be optimal (MIP gap {gap})"]
+    if status == "no_solution":
+        return [f"{limit} before any feasible plan was found; raise --time-limit or relax the limits"]
+    if status == "infeasible":
+        return ["no plan satisfies every limit at once; the limits that must move:"]
+    if status in ("unbounded", "error"):
+        return [f"the solver stopped with status {highs_status}"]
     return []

@@ -113,12 +113,15 @@ def plain(value: Any) -> Any:
 
 
 def results_workbook(plan: Plan, provenance: Provenance) -> Workbook:
-    """Summary, then every registered result sheet that applies to this plan."""
+    """Summary, then every registered result sheet that applies to this plan.
+
+    A case without a plan (infeasible) gets the Summary alone, which carries the explanation.
+    """
     workbook = Workbook()
     workbook.remove(workbook.active)
     write_summary(workbook.create_sheet("Summary"), plan, provenance)
     for spec in RESULT_TABLES:
-        if spec.when(plan):
+        if plan.has_solution and spec.when(plan):
             write_result_sheet(workbook.create_sheet(spec.name), spec, spec.frame(plan), provenance)
     return workbook
 
@@ -146,9 +149,9 @@ def write_summary(sheet: Worksheet, plan: Plan, provenance: Provenance) -> None:
                 sheet.cell(row=row, column=column).fill = PROVENANCE_FILL
     first_message_row = 3 + len(SUMMARY_ROWS) + 1
     sheet.cell(row=first_message_row, column=1, value="messages").font = KEY_FONT
-    for offset, message in enumerate(plan.messages):
+    for offset, message in enumerate([*plan.messages, *plan.explanation]):
         sheet.cell(row=first_message_row + offset, column=2, value=message)
-    write_decisions(sheet, plan, first_message_row + max(len(plan.messages), 1) + 1)
+    write_decisions(sheet, plan, first_message_row + max(len(plan.messages) + len(plan.explanation), 1) + 1)
     sheet.column_dimensions["A"].width = 22
     sheet.column_dimensions["B"].width = 36
     sheet.column_dimensions["C"].width = 72

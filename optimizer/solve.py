@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,9 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+from optimizer.errors import UsageError
+from optimizer.scaling import scaling_warnings
 
 INF = highspy.kHighsInf
 
@@ -41,6 +44,7 @@ class SolverOptions:
     random_seed: int = 0
     log: Callable[[str], None] | None = None
     relax_integrality: bool = False  # solve the LP relaxation (benchmarks)
+    highs_options: Mapping[str, bool | int | float | str] = field(default_factory=dict)  # experts' extras
 
 
 @dataclass
@@ -59,6 +63,7 @@ class SolveResult:
     num_rows: int
     num_nonzeros: int
     row_duals: dict[Any, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # e.g. a badly scaled model
 
     @property
     def has_solution(self) -> bool:
@@ -104,6 +109,26 @@ def compile_model(model: pyo.ConcreteModel, relax_integrality: bool = False) -> 
     return CompiledModel(lp=lp, columns=columns, rows=[con for con, _ in info.rows])
 
 
+def model_scaling_warnings(compiled: CompiledModel) -> list[str]:
+    """Coefficient ranges of the compiled model, named by Pyomo component (see ``scaling``)."""
+    lp = compiled.lp
+    start = np.asarray(lp.a_matrix_.start_)
+    columns = np.arange(lp.num_col_)
+    rows = np.arange(lp.num_row_)
+    return scaling_warnings(
+        matrix_values=np.asarray(lp.a_matrix_.value_, dtype=float),
+        matrix_rows=np.asarray(lp.a_matrix_.index_),
+        matrix_columns=np.repeat(columns, np.diff(start)),
+        costs=np.asarray(lp.col_cost_, dtype=float),
+        bounds=np.concatenate([np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)]),
+        bound_columns=np.concatenate([columns, columns]),
+        rhs=np.concatenate([np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)]),
+        rhs_rows=np.concatenate([rows, rows]),
+        row_names=lambda i: str(compiled.rows[i].name),
+        column_names=lambda j: str(compiled.columns[j].name),
+    )
+
+
 def new_highs(options: SolverOptions) -> highspy.Highs:
     h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
@@ -114,6 +139,11 @@ def new_highs(options: SolverOptions) -> highspy.Highs:
         h.setOptionValue("mip_rel_gap", float(options.mip_gap))
     if options.mip_abs_gap is not None:
         h.setOptionValue("mip_abs_gap", float(options.mip_abs_gap))
+    for name, value in options.highs_options.items():
+        if h.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+            raise UsageError(
+                f"HiGHS refused the option {name}={value!r}; check its name and type in the HiGHS options list"
+            )
     if options.log is not None:
         log = options.log
 
@@ -150,12 +180,36 @@ def solve(model: pyo.ConcreteModel, options: SolverOptions) -> SolveResult:
     h = new_highs(options)
     h.passModel(compiled.lp)
     handed_at = time.perf_counter()
-    h.run()
+    run_interruptibly(h)
     solved_at = time.perf_counter()
     result = read_result(h, compiled, compiled_at - started, handed_at - compiled_at, solved_at - handed_at)
+    result.warnings = model_scaling_warnings(compiled)
     if result.has_solution:
         load_solution(h, compiled)
     return result
+
+
+def run_interruptibly(h: highspy.Highs) -> None:
+    """Run HiGHS in its own thread, so that Ctrl-C reaches Python while it works.
+
+    On Ctrl-C, HiGHS is asked to stop at its next interrupt check, the thread is joined,
+    and ``KeyboardInterrupt`` is raised again: the caller writes nothing, and no solver
+    thread is left running.
+    """
+    h.HandleUserInterrupt = True
+    h.startSolve()
+    interrupted = False
+    while True:
+        try:
+            finished, _ = h.wait(0.1)
+        except KeyboardInterrupt:
+            interrupted = True
+            h.cancelSolve()  # type: ignore[no-untyped-call]
+            continue
+        if finished:
+            break
+    if interrupted:
+        raise KeyboardInterrupt
 
 
 def read_result(

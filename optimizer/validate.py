@@ -5,12 +5,13 @@ Each check returns a list of ``InputProblem``; nothing here raises for bad input
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import math
-from collections.abc import Iterable
 
 import pandas as pd
 
+from optimizer.consistency import cross_sheet_problems
 from optimizer.errors import InputProblem
 from optimizer.read import RawTable, row_number
 from optimizer.schema import TABLES_BY_SHEET, Column, Table
@@ -26,7 +27,7 @@ def is_blank(value: object) -> bool:
 
 def type_table(table: Table, raw: RawTable) -> tuple[pd.DataFrame, list[InputProblem]]:
     """Columns in schema order with the schema's types; blanks take defaults."""
-    problems = unknown_columns(table, raw)
+    problems = [*raw.problems, *unknown_columns(table, raw)]
     typed: dict[str, pd.Series] = {}
     frame = raw.frame
     for column in table.columns:
@@ -76,6 +77,9 @@ def typed_values(
     out: list[object] = []
     for excel_row, value in series.items():
         cell = raw.cell(column.name, row_number(excel_row))
+        if cell in raw.reported_cells:  # a formula without a value, already reported
+            out.append(column.default)
+            continue
         if is_blank(value):
             if column.required:
                 problems.append(
@@ -97,14 +101,18 @@ def convert(column: Column, value: object) -> tuple[object, tuple[str, str] | No
     if column.kind == "str":
         text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value).strip()
         if column.choices and text not in column.choices:
-            return None, (f"{column.name} is {text!r}", f"use one of: {', '.join(column.choices)}")
+            close = difflib.get_close_matches(text.lower(), column.choices, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]}? " if close else ""
+            return None, (f"{column.name} is {text!r}", f"{hint}use one of: {', '.join(column.choices)}")
         return text, None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        shown = repr(value)
-        fix = (
-            "type it as a number, without thousands separators" if isinstance(value, str) else "type a number"
+    if isinstance(value, dt.date | dt.datetime | dt.time | dt.timedelta | pd.Timestamp):
+        return None, (
+            f"{column.name} must be a number, not a date or time ({value})",
+            "format the cell as a number (Home > Number Format > General) and type the number again",
         )
-        return None, (f"{column.name} must be a number, not {shown}", fix)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        fix = "type it as a number, without thousands separators" if looks_numeric(value) else "type a number"
+        return None, (f"{column.name} must be a number, not {value!r}", fix)
     number = float(value)
     if column.kind == "int" and not number.is_integer():
         return None, (f"{column.name} must be a whole number, not {value!r}", "type a whole number")
@@ -119,6 +127,13 @@ def convert(column: Column, value: object) -> tuple[object, tuple[str, str] | No
             f"use a value of at most {column.maximum:g}",
         )
     return (int(number) if column.kind == "int" else number), None
+
+
+def looks_numeric(value: object) -> bool:
+    """Text such as ``'1,200'`` or ``' 35 '``: a number stored as text."""
+    return (
+        isinstance(value, str) and any(ch.isdigit() for ch in value) and not value.strip("0123456789.,-+ eE%")
+    )
 
 
 def check_case(
@@ -147,8 +162,6 @@ def check_case(
             min_above_max(tables["Contracts"], raw["Contracts"], "floor_usd_per_t", "cap_usd_per_t")
         )
         problems.extend(contract_prices(tables["Contracts"], raw["Contracts"]))
-    if "Scenarios" in raw:
-        problems.extend(probabilities_sum_to_one(tables["Scenarios"], raw["Scenarios"]))
     if "Shocks" in raw:
         problems.extend(shock_targets(tables, raw["Shocks"]))
     if "Limits" in raw:
@@ -156,6 +169,8 @@ def check_case(
     if "Projects" in raw:
         problems.extend(min_above_max(tables["Projects"], raw["Projects"], "earliest_year", "latest_year"))
         problems.extend(projects_without_options(tables["Projects"], tables["Options"], raw["Projects"]))
+    if end_year >= base_year:
+        problems.extend(cross_sheet_problems(base_year, end_year, tables, raw))
     return problems
 
 
@@ -243,20 +258,6 @@ def projects_without_options(
     ]
 
 
-def probabilities_sum_to_one(scenarios: pd.DataFrame, raw: RawTable) -> list[InputProblem]:
-    total = float(scenarios["probability"].fillna(0).sum())
-    if scenarios.empty or abs(total - 1.0) <= 1e-6:
-        return []
-    return [
-        InputProblem(
-            "Scenarios",
-            raw.cell("probability"),
-            f"probabilities sum to {total:g}, not 1",
-            "make the probability column sum to 1",
-        )
-    ]
-
-
 def shock_targets(tables: dict[str, pd.DataFrame], raw: RawTable) -> list[InputProblem]:
     """A price or availability shock names a mineral; a capex shock a project or kind; a yield shock any."""
     minerals = set(tables["Minerals"]["mineral"].dropna())
@@ -318,7 +319,3 @@ def limit_members(tables: dict[str, pd.DataFrame], raw: RawTable) -> list[InputP
                 )
             )
     return problems
-
-
-def first(values: Iterable[object]) -> object | None:
-    return next(iter(values), None)

@@ -27,6 +27,7 @@ JSON_KEYS = {
     "output",
     "funded_projects",
     "signed_contracts",
+    "explanation",
 }
 
 
@@ -113,14 +114,19 @@ def test_same_inputs_same_plan(workbook: Path, tmp_path: Path) -> None:
     assert outputs[0] == outputs[1]
 
 
-def test_infeasible_case_exits_1_and_writes_nothing(tmp_path: Path) -> None:
+def test_infeasible_case_exits_1_and_writes_only_the_explanation(tmp_path: Path) -> None:
     demand = [{"mineral": "lithium", "year": 2026, "demand_t": 1_000, "min_coverage": 1.0}]
     path = write_workbook(tmp_path / "infeasible.xlsx", one_year_case(Demand=demand), ONE_YEAR)
     code, out, err = run("plan", str(path), "--json")
     assert code == 1
     assert json.loads(out)["status"] == "infeasible"
     assert "Error:" in err
-    assert not path.with_name("infeasible-plan.xlsx").exists()
+    from openpyxl import load_workbook
+
+    written = load_workbook(path.with_name("infeasible-plan.xlsx"))
+    assert written["Summary"]["B3"].value == "infeasible"
+    assert written.sheetnames[-1] == "Summary", "no decision sheets in an infeasible plan"
+    assert "FundedProjects" not in written.sheetnames
 
 
 def test_missing_sheet_and_column_are_reported_together(tmp_path: Path) -> None:

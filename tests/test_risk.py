@@ -203,3 +203,12 @@ def test_frontier_runs_from_best_expected_npv_to_best_cvar(tmp_path: object) -> 
         pytest.approx((NPV_A["crash"], expected(NPV_A)), rel=1e-9),
     ]
     assert [p.funded_projects for p in points] == [("A:std:2026", "B:std:2026"), ("A:std:2026",)]
+
+
+def test_infeasible_concentration_limit_is_explained(solve: Solve) -> None:
+    # A is locked in (sponsor S1, capex 0.5); with B too, S1 holds 0.5 of 0.7 against a 50% cap:
+    # 0.5 - 0.5 x 0.7 = 0.15 over, the least any plan can be (A alone: 0.25 over).
+    projects = [dict(p, decision="fund") if p["project"] == "A" else dict(p) for p in BASE["Projects"]]
+    result = solve(Projects=projects, Limits=[{"dimension": "sponsor", "member": "S1", "max_share": 0.5}])
+    assert result.status == "infeasible"
+    assert result.explanation == ["sponsor S1's share of funded capex over its limit by USD 0.1m of capex"]

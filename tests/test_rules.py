@@ -212,7 +212,7 @@ def test_uncoverable_demand_is_infeasible_with_a_reason(solve: Solve) -> None:
         Demand=demand,
     )
     assert result.status == "infeasible"
-    assert "lithium coverage in 2026" in result.messages[0]
+    assert "lithium coverage in 2026" in result.explanation[0]
 
 
 def test_infeasible_coverage_exit_status(solve: Solve) -> None:

@@ -1,0 +1,194 @@
+"""Rules across sheets that no single column can state: the horizon, locks, plants, scenarios.
+
+Each check takes the typed tables (and the raw tables for cell addresses) and returns
+every problem it finds as ``Sheet!Cell: what is wrong; what to do``; none raises. A check
+whose sheet is absent returns nothing.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from optimizer.decisions import parse_project_decision
+from optimizer.errors import InputProblem
+from optimizer.read import RawTable, row_number
+
+PROBABILITY_TOLERANCE = 1e-6
+
+
+def horizon_text(base_year: int, end_year: int) -> str:
+    return f"the horizon {base_year}-{end_year} (Settings base_year..end_year)"
+
+
+def years_within_horizon(
+    base_year: int, end_year: int, tables: dict[str, pd.DataFrame], raw: dict[str, RawTable]
+) -> list[InputProblem]:
+    """A row whose years lie wholly outside the horizon could never matter: say so.
+
+    Projects: the start window earliest_year..latest_year must meet the horizon (a start
+    before base_year is moved to base_year, one after end_year is impossible).
+    Contracts: start_year..end_year must meet the horizon (years outside it are cut off).
+    Demand and Feedstocks: each year must be inside the horizon.
+    """
+    horizon = horizon_text(base_year, end_year)
+    fix = "change the year, delete the row, or widen the horizon on Settings"
+    problems: list[InputProblem] = []
+    if "Projects" in raw:
+        sheet = raw["Projects"]
+        for label, row in tables["Projects"].iterrows():
+            earliest, latest = row["earliest_year"], row["latest_year"]
+            if pd.isna(earliest):
+                continue
+            last = earliest if pd.isna(latest) else latest
+            if last < earliest:
+                continue  # reported as earliest_year above latest_year
+            if earliest > end_year:
+                cell = sheet.cell("earliest_year", row_number(label))
+                what = f"earliest_year {earliest} is after {horizon}, so the project could never start"
+                problems.append(InputProblem("Projects", cell, what, fix))
+            elif last < base_year:
+                column = "earliest_year" if pd.isna(latest) else "latest_year"
+                cell = sheet.cell(column, row_number(label))
+                what = f"{column} {last} is before {horizon}, so the project could never start"
+                problems.append(InputProblem("Projects", cell, what, fix))
+    if "Contracts" in raw:
+        sheet = raw["Contracts"]
+        for label, row in tables["Contracts"].iterrows():
+            start, end = row["start_year"], row["end_year"]
+            if pd.isna(start) or pd.isna(end) or start > end:
+                continue
+            if start > end_year or end < base_year:
+                column = "start_year" if start > end_year else "end_year"
+                cell = sheet.cell(column, row_number(label))
+                what = f"the contract runs {start}-{end}, wholly outside {horizon}"
+                problems.append(InputProblem("Contracts", cell, what, fix))
+    for name in ("Demand", "Feedstocks"):
+        if name not in raw:
+            continue
+        for label, year in tables[name]["year"].items():
+            if not pd.isna(year) and not base_year <= year <= end_year:
+                cell = raw[name].cell("year", row_number(label))
+                problems.append(InputProblem(name, cell, f"year {year} is outside {horizon}", fix))
+    return problems
+
+
+def project_decisions(
+    base_year: int, end_year: int, tables: dict[str, pd.DataFrame], raw: dict[str, RawTable]
+) -> list[InputProblem]:
+    """A project's ``decision`` must parse, name one of its options, and a year it can start in."""
+    if "Projects" not in raw:
+        return []
+    options = tables["Options"]
+    problems: list[InputProblem] = []
+    for label, row in tables["Projects"].iterrows():
+        text = row["decision"]
+        if not isinstance(text, str) or not text.strip():
+            continue
+        cell = raw["Projects"].cell("decision", row_number(label))
+        own_options = set(options.loc[options["project"] == row["project"], "option"].dropna())
+        decision, problem = parse_project_decision(text, own_options)
+        if problem is not None:
+            fix = "use fund, fund:OPTION, fund:YEAR, fund:OPTION:YEAR or reject (or leave it blank)"
+            problems.append(InputProblem("Projects", cell, problem, fix))
+            continue
+        if decision.start_year is None or pd.isna(row["earliest_year"]):
+            continue
+        latest = row["earliest_year"] if pd.isna(row["latest_year"]) else row["latest_year"]
+        first, last = max(int(row["earliest_year"]), base_year), min(int(latest), end_year)
+        if not first <= decision.start_year <= last:
+            problems.append(
+                InputProblem(
+                    "Projects",
+                    cell,
+                    f"decision {text!r} starts in {decision.start_year}, outside the years the project can start ({first}-{last})",
+                    "choose a start year within earliest_year..latest_year and the horizon",
+                )
+            )
+    return problems
+
+
+def contract_plants_yield_their_mineral(
+    tables: dict[str, pd.DataFrame], raw: dict[str, RawTable]
+) -> list[InputProblem]:
+    """A contract tied to one plant needs that plant to recover the contract's mineral."""
+    if "Contracts" not in raw:
+        return []
+    yields = tables["Yields"]
+    recovered = {
+        (p, m)
+        for p, m, y in zip(yields["project"], yields["mineral"], yields["yield_t_per_t"], strict=True)
+        if y > 0
+    }
+    problems = []
+    for label, row in tables["Contracts"].iterrows():
+        plant, mineral = row["project"], row["mineral"]
+        if not isinstance(plant, str) or not isinstance(mineral, str) or (plant, mineral) in recovered:
+            continue
+        if plant not in set(tables["Projects"]["project"]):
+            continue  # reported as an unknown reference
+        problems.append(
+            InputProblem(
+                "Contracts",
+                raw["Contracts"].cell("project", row_number(label)),
+                f"project {plant} does not recover {mineral} (no positive yield on Yields), so it could never deliver",
+                f"add a Yields row for {plant} and {mineral}, name another plant, or leave project blank",
+            )
+        )
+    return problems
+
+
+def feedstocks_listed(tables: dict[str, pd.DataFrame], raw: dict[str, RawTable]) -> list[InputProblem]:
+    """Once a Feedstocks sheet lists supplies, a project's feedstock must be one of them.
+
+    Otherwise a typo (``black_mas``) would silently give that plant unlimited feed.
+    """
+    if "Projects" not in raw or "Feedstocks" not in raw or tables["Feedstocks"].empty:
+        return []
+    listed = set(tables["Feedstocks"]["feedstock"].dropna())
+    problems = []
+    for label, feedstock in tables["Projects"]["feedstock"].items():
+        if isinstance(feedstock, str) and feedstock not in listed:
+            problems.append(
+                InputProblem(
+                    "Projects",
+                    raw["Projects"].cell("feedstock", row_number(label)),
+                    f"feedstock {feedstock!r} is not on Feedstocks, so its supply would be unlimited",
+                    f"use one of: {', '.join(sorted(listed))}; add it to Feedstocks; or leave the cell blank for no limit",
+                )
+            )
+    return problems
+
+
+def scenario_probabilities(tables: dict[str, pd.DataFrame], raw: dict[str, RawTable]) -> list[InputProblem]:
+    """The probabilities on the Scenarios sheet add up to 1 (when every one is given)."""
+    if "Scenarios" not in raw or "Scenarios" not in tables:
+        return []
+    probabilities = pd.to_numeric(tables["Scenarios"]["probability"], errors="coerce")
+    if probabilities.empty or probabilities.isna().any():
+        return []
+    total = float(probabilities.sum())
+    if math.isclose(total, 1.0, abs_tol=PROBABILITY_TOLERANCE):
+        return []
+    return [
+        InputProblem(
+            "Scenarios",
+            raw["Scenarios"].cell("probability"),
+            f"the probabilities add up to {total:.6g}, not 1",
+            "make the scenarios' probabilities add up to exactly 1",
+        )
+    ]
+
+
+def cross_sheet_problems(
+    base_year: int, end_year: int, tables: dict[str, pd.DataFrame], raw: dict[str, RawTable]
+) -> list[InputProblem]:
+    """Every check of this module, in one list."""
+    return [
+        *years_within_horizon(base_year, end_year, tables, raw),
+        *project_decisions(base_year, end_year, tables, raw),
+        *contract_plants_yield_their_mineral(tables, raw),
+        *feedstocks_listed(tables, raw),
+        *scenario_probabilities(tables, raw),
+    ]

@@ -1,0 +1,107 @@
+"""Why a case is infeasible, in business words: which limits must move, and by how much.
+
+The model is built as usual, every limit family gets a priced slack
+(``optimizer.models.elastic``), and HiGHS finds the smallest relaxation. Each non-zero
+slack becomes a sentence such as ``budget short by USD 42.0m`` or ``NdPr coverage in
+2031 short by 120 t``. Demand that no plant could ever deliver is said first, without a
+solve. No printing here: the command line prints ``Explanation.sentences``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from optimizer.case import Case
+from optimizer.models import create_model, prepare
+from optimizer.models.data import ModelData
+from optimizer.models.elastic import FAMILIES, Shortfall, relax, shortfalls, tonnes_text
+from optimizer.models.elastic import sentences as say
+from optimizer.solve import SolverOptions, solve
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """``status``: feasible (no limit needs to move), infeasible, or unknown (no answer in time)."""
+
+    status: str
+    sentences: list[str] = field(default_factory=list)
+    shortfalls: list[Shortfall] = field(default_factory=list)
+
+    @property
+    def feasible(self) -> bool:
+        return self.status == "feasible"
+
+
+def explain(
+    case: Case,
+    *,
+    time_limit_s: float | None = None,
+    log: Callable[[str], None] | None = None,
+    stage: Callable[[str], None] | None = None,
+    alternatives: bool = True,
+) -> Explanation:
+    """The smallest relaxation of the case's limits that makes it feasible (none if it is).
+
+    With ``alternatives``, also the smallest relaxation of each kind of limit on its own
+    (budget alone, feedstock alone, ...), where moving that kind alone is enough: one more
+    solve per kind of limit in the model.
+    """
+    notify = stage or (lambda _: None)
+    notify("preparing model data")
+    d = prepare(case)
+    settings = case.settings
+    options = SolverOptions(
+        time_limit_s=time_limit_s if time_limit_s is not None else settings.time_limit_s,
+        mip_gap=settings.mip_gap,
+        log=log,
+    )
+    notify("solving the elastic model")
+    explanation = explain_model_data(d, options)
+    if alternatives and explanation.status == "infeasible":
+        notify("relaxing one kind of limit at a time")
+        explanation.sentences.extend(single_family_alternatives(d, options, explanation.shortfalls))
+    return explanation
+
+
+def explain_model_data(d: ModelData, options: SolverOptions) -> Explanation:
+    """Elastic re-solve of the model built from ``d``; sentences for every limit that must move."""
+    sentences = [
+        f"{mineral} coverage in {year} short by {tonnes_text(need)} "
+        f"(no plant can deliver {mineral} under any contract that year)"
+        for mineral, year, need in d.uncoverable_demand
+    ]
+    m = create_model(d)
+    slacks = relax(m, FAMILIES)
+    result = solve(m, options)
+    if not result.has_solution:
+        sentences.append(
+            "no relaxation of the limits was found within the time limit; raise --time-limit and run again"
+        )
+        return Explanation("unknown", sentences)
+    found = shortfalls(slacks)
+    sentences += say(found, len(d.scenarios))
+    if result.status == "time_limit" and found:
+        sentences.append("(the solver stopped at its limit: a smaller relaxation may exist)")
+    status = "infeasible" if found or d.uncoverable_demand else "feasible"
+    return Explanation(status, sentences, found)
+
+
+def single_family_alternatives(d: ModelData, options: SolverOptions, joint: list[Shortfall]) -> list[str]:
+    """``alternatively, on its own: ...`` for each limit family that alone can restore feasibility."""
+    joint_families = {s.family for s in joint}
+    probe = create_model(d)
+    present = [name for name in FAMILIES if probe.component(name) is not None]
+    sentences = []
+    for family in present:
+        if joint_families == {family}:
+            continue  # the joint answer already moves this kind of limit alone
+        m = create_model(d)
+        slacks = relax(m, [family])
+        if not solve(m, options).has_solution:
+            continue
+        found = shortfalls(slacks)
+        if found:
+            said = "; ".join(say(found, len(d.scenarios)))
+            sentences.append(f"alternatively, on its own: {said}")
+    return sentences
