@@ -12,15 +12,19 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+import pandas as pd
 
 from optimizer.case import Case, records
-from optimizer.errors import InputError, OutputError
+from optimizer.errors import ClusterError, InputError, OutputError
 from optimizer.plan import Plan, plan
 from optimizer.progress import Progress
 from optimizer.write import check_writable, default_output_path
+
+if TYPE_CHECKING:
+    from optimizer.whatif import WhatIfs
 
 EXIT_BAD_INPUT = 2
 MAX_PROBLEMS_SHOWN = 50
@@ -52,7 +56,7 @@ def user_errors(debug: bool) -> Iterator[None]:
         if debug:
             traceback.print_exc()
         sys.exit(EXIT_BAD_INPUT)
-    except OutputError as error:
+    except (OutputError, ClusterError) as error:
         click.echo(f"Error: {error}", err=True)
         if debug:
             traceback.print_exc()
@@ -91,6 +95,17 @@ def debug_option(f: Callable[..., Any]) -> Callable[..., Any]:
     is_flag=True,
     help="Print one JSON object with the plan's headline numbers to stdout.",
 )
+@click.option(
+    "--limit-steps",
+    is_flag=True,
+    help="Also re-solve with the budget (and each discrete limit) moved 5% up and down, in parallel, "
+    "and add the objective change to MarginalValues.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Local worker processes for --limit-steps (default: the number of cores).",
+)
 @debug_option
 def plan_command(
     workbook: Path,
@@ -100,6 +115,8 @@ def plan_command(
     force: bool,
     quiet: bool,
     as_json: bool,
+    limit_steps: bool,
+    jobs: int | None,
     debug: bool,
 ) -> None:
     """Optimise WORKBOOK and write the plan workbook next to it.
@@ -108,6 +125,7 @@ def plan_command(
     Examples:
       optimize plan examples/india_japan.xlsx
       optimize plan inputs.xlsx -o plan.xlsx --time-limit 120 --gap 0.001 --json
+      optimize plan inputs.xlsx --limit-steps --jobs 4
     """
     progress = Progress(enabled=not quiet and not as_json)
     with user_errors(debug):
@@ -122,6 +140,11 @@ def plan_command(
             stage=progress.stage,
             log=progress.solver_log if progress.enabled else None,
         )
+        if limit_steps and result.has_solution:
+            from optimizer.marginal import with_limit_steps
+
+            progress.stage("re-solving with the budget and limits moved a step")
+            result = with_limit_steps(result, jobs=jobs, time_limit_s=time_limit_s, mip_gap=mip_gap)
         written: Path | None = None
         if result.has_solution:
             progress.stage("writing plan workbook")
@@ -192,3 +215,106 @@ def template_command(output: Path, force: bool, debug: bool) -> None:
         check_writable(output, force)
         save_atomically(template_workbook(), output)
     click.echo(f"template written to {output}")
+
+
+@main.command("whatif")
+@click.argument("workbook", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Comparison workbook to write (default: IN-whatif.xlsx).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Local worker processes (default: the number of cores; 1 solves in this process).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Solve on the Dask cluster at ADDRESS, e.g. tcp://10.0.0.5:8786 (needs the cluster extra).",
+)
+@click.option(
+    "--time-limit",
+    "time_limit_s",
+    type=click.FloatRange(min=0),
+    help="Solver time limit per run in seconds (overrides Settings).",
+)
+@click.option(
+    "--gap",
+    "mip_gap",
+    type=click.FloatRange(min=0, max=1),
+    help="Relative MIP gap per run, e.g. 0.001 (overrides Settings).",
+)
+@click.option("--force", is_flag=True, help="Replace the comparison workbook if it exists.")
+@click.option("--quiet", is_flag=True, help="No progress on the terminal.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list with one summary per run to stdout.")
+@debug_option
+def whatif_command(
+    workbook: Path,
+    output: Path | None,
+    jobs: int | None,
+    scheduler: str | None,
+    time_limit_s: float | None,
+    mip_gap: float | None,
+    force: bool,
+    quiet: bool,
+    as_json: bool,
+    debug: bool,
+) -> None:
+    """Plan WORKBOOK's base case and every variant on its WhatIfs sheet, in parallel, and compare them.
+
+    Exit code 0 when every run has a plan; otherwise that of the first run without one
+    (1 infeasible, 3 no plan within the time limit); the comparison is written either way.
+
+    \b
+    Examples:
+      optimize whatif examples/india_japan.xlsx
+      optimize whatif inputs.xlsx -o sweep.xlsx --jobs 4 --gap 0.01 --json
+      optimize whatif inputs.xlsx --scheduler tcp://10.0.0.5:8786
+    """
+    from optimizer.compare import default_comparison_path
+    from optimizer.progress import RunProgress
+    from optimizer.runs import default_jobs
+    from optimizer.whatif import run_whatifs, variants
+
+    with user_errors(debug):
+        case = Case.from_excel(workbook)
+        runs = 1 + len(variants(case))
+        target = output if output is not None else default_comparison_path(workbook)
+        check_writable(target, force)
+        progress = RunProgress(runs, enabled=not quiet and not as_json)
+        progress.started(scheduler or f"{jobs or default_jobs()} local process(es)")
+        result = run_whatifs(
+            case,
+            jobs=jobs,
+            scheduler=scheduler,
+            time_limit_s=time_limit_s,
+            mip_gap=mip_gap,
+            on_done=progress.run_done,
+        )
+        written = result.to_excel(target, force=force)
+    for name, p in result.plans.items():
+        for message in p.messages:
+            click.echo(f"{'Warning' if p.has_solution else 'Error'}: {name}: {message}", err=True)
+    if as_json:
+        click.echo(json.dumps(result.summaries(written), indent=2))
+    else:
+        report_whatifs(result, written)
+    sys.exit(next((p.exit_code for p in result.plans.values() if p.exit_code != 0), 0))
+
+
+def report_whatifs(result: WhatIfs, written: Path) -> None:
+    from optimizer.compare import kpi_table
+
+    for r in records(kpi_table(result)):
+        if pd.isna(r["objective_usd_m"]):
+            click.echo(f"{r['whatif']}: {r['status']}")
+            continue
+        change = "" if r["whatif"] == "base" else f" ({r['objective_change_usd_m']:+,.1f}m)"
+        click.echo(
+            f"{r['whatif']}: {r['status']}, objective USD {r['objective_usd_m']:,.1f}m{change}, "
+            f"capex USD {r['capex_usd_m']:,.1f}m, {r['decisions_changed']} decision(s) changed"
+        )
+    click.echo(f"comparison written to {written}")

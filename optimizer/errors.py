@@ -32,3 +32,7 @@ class InputError(Exception):
 
 class OutputError(Exception):
     """The plan cannot be written where asked (exists, locked, not writable)."""
+
+
+class ClusterError(Exception):
+    """A Dask cluster cannot be used: the extra is not installed or the scheduler cannot be reached."""

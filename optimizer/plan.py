@@ -12,6 +12,7 @@ import pandas as pd
 
 from optimizer import extract
 from optimizer.case import Case, records
+from optimizer.duals import dual_table
 from optimizer.models import create_model, prepare
 from optimizer.models.data import ModelData
 from optimizer.solve import SolveResult, SolverOptions, solve
@@ -38,6 +39,7 @@ class Plan:
     cash_flows: pd.DataFrame = field(default_factory=pd.DataFrame)
     coverage: pd.DataFrame = field(default_factory=pd.DataFrame)
     npv_by_scenario: pd.DataFrame = field(default_factory=pd.DataFrame)
+    marginal_values: pd.DataFrame = field(default_factory=pd.DataFrame)  # optimizer.duals, optimizer.marginal
     messages: list[str] = field(default_factory=list)
     model_size: dict[str, int] = field(default_factory=dict)
 
@@ -103,8 +105,13 @@ def plan(
     mip_gap: float | None = None,
     log: Callable[[str], None] | None = None,
     stage: Callable[[str], None] | None = None,
+    marginal_values: bool = True,
 ) -> Plan:
-    """Optimise one case. ``time_limit_s`` and ``mip_gap`` override the Settings sheet."""
+    """Optimise one case. ``time_limit_s`` and ``mip_gap`` override the Settings sheet.
+
+    With ``marginal_values`` (the default) the plan's ``marginal_values`` table holds the duals
+    of the LP left with funding and signing fixed (``optimizer.duals``); it costs one LP solve.
+    """
     notify = stage or (lambda _: None)
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -127,10 +134,12 @@ def plan(
         mip_gap=mip_gap if mip_gap is not None else settings.mip_gap,
         mip_abs_gap=settings.mip_abs_gap_usd_m,
         log=log,
+        duals=marginal_values,
     )
     notify("solving with HiGHS")
     result = solve(m, options)
     timings.update(compile_s=result.compile_s, handoff_s=result.handoff_s, solve_s=result.solve_s)
+    timings["duals_s"] = result.duals_s
     size = {"columns": result.num_cols, "rows": result.num_rows, "nonzeros": result.num_nonzeros}
     if not result.has_solution:
         return Plan(
@@ -176,6 +185,7 @@ def extracted_plan(
         cash_flows=extract.cash_flows_table(m, d),
         coverage=extract.coverage_table(m, d, case),
         npv_by_scenario=npv,
+        marginal_values=dual_table(m, d, result.row_duals),
         messages=status_messages(result),
         model_size=size,
     )

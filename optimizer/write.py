@@ -80,6 +80,7 @@ def write_plan(plan: Plan, path: Path, *, force: bool = False) -> Path:
         "Flows": plan.flows,
         "CashFlows": plan.cash_flows,
         "Coverage": plan.coverage,
+        "MarginalValues": plan.marginal_values,
     }
     for name, frame in tables.items():
         write_frame(workbook.create_sheet(name), frame)
