@@ -116,16 +116,15 @@ class Case:
         ...     ("Minerals[NdPr_oxide].price_usd_per_t", "scale", 3),
         ...     ("Options[IREL_OD_MAG].capex_usd_m", "add", 5),
         ... ])
-        >>> stressed.table("Minerals").set_index("mineral").loc["NdPr_oxide", "price_usd_per_t"]
-        np.float64(153000.0)
-        >>> stressed.table("Options").set_index("option").loc[lambda f: f.project == "IREL_OD_MAG", "capex_usd_m"].tolist()
-        [25.0, 41.0, 55.0]
-        >>> case.table("Options").loc[lambda f: f.project == "IREL_OD_MAG", "capex_usd_m"].tolist()
-        [20.0, 36.0, 50.0]
+        >>> def capex(c): return c.table("Options").query("project == 'IREL_OD_MAG'")["capex_usd_m"].tolist()
+        >>> capex(case), capex(stressed)
+        ([20.0, 36.0, 50.0], [25.0, 41.0, 55.0])
+        >>> float(stressed.table("Minerals").set_index("mineral").at["NdPr_oxide", "price_usd_per_t"])
+        153000.0
         >>> case.with_changes({"Minerals[unobtainium].price_usd_per_t": 1})
         Traceback (most recent call last):
         ...
-        optimizer.errors.InputError: with_changes: Minerals[unobtainium].price_usd_per_t selects no Minerals row ...
+        optimizer.errors.InputError: with_changes: Minerals[unobtainium].price_usd_per_t selects no Minerals row; use one of the mineral values on Minerals: Dy_oxide, ...
         >>> case.with_changes([("Minerals[*].price_usd_per_t", "add", -20000)])
         Traceback (most recent call last):
         ...

@@ -24,7 +24,7 @@ from optimizer.plan import Plan
 from optimizer.runs import OnDone, plan_all
 
 STEP_SHARE = 0.05
-"""A step is 5% of the limit (at least USD 1m)."""
+"""A step is 5% of the limit (USD 1m for a limit of zero)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,7 +38,7 @@ class SteppedLimit:
 
     @property
     def step_usd_m(self) -> float:
-        return max(abs(self.limit_usd_m) * STEP_SHARE, 1.0)
+        return abs(self.limit_usd_m) * STEP_SHARE if self.limit_usd_m else 1.0
 
     def steps(self) -> list[float]:
         up, down = self.step_usd_m, -self.step_usd_m

@@ -61,7 +61,9 @@ def plan_all(
     >>> plans = plan_all(budgets, jobs=2)
     >>> [name for name in plans]
     ['budget 150', 'budget 300']
-    >>> plans["budget 150"].capex_usd_m <= 150 + plans["budget 150"].signed["prepayment_usd_m"].sum()
+    >>> [p.status for p in plans.values()]
+    ['optimal', 'optimal']
+    >>> bool(plans["budget 300"].objective_usd_m > plans["budget 150"].objective_usd_m)
     True
     """
     done = on_done or (lambda name, result: None)
@@ -106,7 +108,7 @@ def on_dask(
             "--scheduler needs Dask: pip install 'offtake-optimizer[cluster]' (here and on the workers)"
         ) from error
     try:
-        client = Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)  # type: ignore[no-untyped-call]
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError, ValueError) as error:
         raise ClusterError(
             f"cannot reach the Dask scheduler at {scheduler} ({error}); check the address and that it is running"
