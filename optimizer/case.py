@@ -56,6 +56,7 @@ class Case:
     source_path: Path | None = None
     source_sha256: str | None = None
     raw_settings: dict[str, float | int] = field(default_factory=dict)
+    column_letters: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet -> column -> letter
 
     @classmethod
     def from_excel(cls, path: str | Path) -> Case:
@@ -93,7 +94,8 @@ class Case:
         problems.extend(changes.check_whatifs(tables, raw.get(changes.WHATIFS)))
         if problems:
             raise InputError(sorted(set(problems), key=problem_order))
-        return cls(settings, tables, source_path, source_sha256, raw_settings)
+        letters = {sheet: r.column_letters for sheet, r in raw.items()}
+        return cls(settings, tables, source_path, source_sha256, raw_settings, letters)
 
     def table(self, sheet: str) -> pd.DataFrame:
         return self.tables[sheet]

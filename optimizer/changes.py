@@ -37,7 +37,7 @@ WHATIFS = "WhatIfs"
 BASE = "base"
 """The name of the unchanged case among what-if runs; no WhatIfs row may use it."""
 
-NOT_TARGETS = ("Settings", WHATIFS)  # Settings has its own syntax; what-ifs do not change what-ifs
+WHATIFS_LETTERS = {"whatif": "A", "target": "B", "op": "C", "value": "D"}  # the template's order
 TARGET = re.compile(r"^\s*(?P<sheet>\w+)\s*(?:\[(?P<key>[^\]]*)\])?\s*\.\s*(?P<column>\w+)\s*$")
 
 
@@ -307,12 +307,16 @@ def row_name(raw: dict[str, RawTable], p: InputProblem) -> str:
     return f"{p.sheet}[{key}]: "
 
 
-def whatif_changes(whatifs: pd.DataFrame, raw: RawTable | None = None) -> dict[str, list[Change]]:
-    """The WhatIfs sheet as named variants, each its changes in row order."""
+def whatif_changes(
+    whatifs: pd.DataFrame, letters: Mapping[str, str] | None = None
+) -> dict[str, list[Change]]:
+    """The WhatIfs sheet as named variants, each its changes in row order, remembering their cells."""
+    target = (letters or WHATIFS_LETTERS).get("target", "B")
     variants: dict[str, list[Change]] = {}
     for label, row in whatifs.iterrows():
-        cell = raw.cell("target", row_number(label)) if raw is not None else f"B{row_number(label)}"
-        change = Change(str(row["target"]), str(row["op"]), row["value"], (WHATIFS, cell))
+        change = Change(
+            str(row["target"]), str(row["op"]), row["value"], (WHATIFS, f"{target}{row_number(label)}")
+        )
         variants.setdefault(str(row["whatif"]), []).append(change)
     return variants
 
@@ -322,9 +326,7 @@ def check_whatifs(tables: Mapping[str, pd.DataFrame], raw: RawTable | None) -> l
     whatifs = tables.get(WHATIFS)
     if whatifs is None or whatifs.empty:
         return []
-    letters = (
-        raw.column_letters if raw is not None else {"whatif": "A", "target": "B", "op": "C", "value": "D"}
-    )
+    letters = raw.column_letters if raw is not None else WHATIFS_LETTERS
     problems = []
     for label, row in whatifs.iterrows():
         if is_blank(row["whatif"]) or is_blank(row["target"]):

@@ -12,19 +12,20 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 import pandas as pd
 
 from optimizer.case import Case, records
+from optimizer.compare import default_comparison_path, kpi_table
 from optimizer.errors import ClusterError, InputError, OutputError
+from optimizer.marginal import with_limit_steps
 from optimizer.plan import Plan, plan
-from optimizer.progress import Progress
+from optimizer.progress import Progress, RunProgress
+from optimizer.runs import default_jobs
+from optimizer.whatif import WhatIfs, run_whatifs, variants
 from optimizer.write import check_writable, default_output_path
-
-if TYPE_CHECKING:
-    from optimizer.whatif import WhatIfs
 
 EXIT_BAD_INPUT = 2
 MAX_PROBLEMS_SHOWN = 50
@@ -141,8 +142,6 @@ def plan_command(
             log=progress.solver_log if progress.enabled else None,
         )
         if limit_steps and result.has_solution:
-            from optimizer.marginal import with_limit_steps
-
             progress.stage("re-solving with the budget and limits moved a step")
             result = with_limit_steps(result, jobs=jobs, time_limit_s=time_limit_s, mip_gap=mip_gap)
         written: Path | None = None
@@ -186,14 +185,16 @@ def report(result: Plan, written: Path | None, as_json: bool) -> None:
 @click.argument("workbook", type=click.Path(path_type=Path, dir_okay=False))
 @debug_option
 def validate_command(workbook: Path, debug: bool) -> None:
-    """Check WORKBOOK and list every problem at once; writes nothing.
+    """Check WORKBOOK (and each WhatIfs variant) and list every problem at once; writes nothing.
 
     \b
     Example:
       optimize validate inputs.xlsx
     """
     with user_errors(debug):
-        Case.from_excel(workbook)
+        case = Case.from_excel(workbook)
+        if not case.table("WhatIfs").empty:
+            variants(case)
     click.echo(f"{workbook}: no problems found")
 
 
@@ -274,11 +275,6 @@ def whatif_command(
       optimize whatif inputs.xlsx -o sweep.xlsx --jobs 4 --gap 0.01 --json
       optimize whatif inputs.xlsx --scheduler tcp://10.0.0.5:8786
     """
-    from optimizer.compare import default_comparison_path
-    from optimizer.progress import RunProgress
-    from optimizer.runs import default_jobs
-    from optimizer.whatif import run_whatifs, variants
-
     with user_errors(debug):
         case = Case.from_excel(workbook)
         runs = 1 + len(variants(case))
@@ -306,8 +302,6 @@ def whatif_command(
 
 
 def report_whatifs(result: WhatIfs, written: Path) -> None:
-    from optimizer.compare import kpi_table
-
     for r in records(kpi_table(result)):
         if pd.isna(r["objective_usd_m"]):
             click.echo(f"{r['whatif']}: {r['status']}")

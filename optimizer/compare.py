@@ -1,7 +1,7 @@
 """The what-if comparison: KPIs side by side, the decisions that changed against the base, a chart.
 
 The comparison workbook is a report the tool owns (``IN-whatif.xlsx``): sheet ``Comparison``
-(one row per run, with a native bar chart of expected NPV and capex), ``DecisionsChanged``
+(one row per run, with a native bar chart of expected NPV and capex below it), ``DecisionsChanged``
 and ``Changes`` (what each variant changed).
 """
 
@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from optimizer.case import records
@@ -133,7 +132,7 @@ def write_comparison(result: WhatIfs, path: Path, *, force: bool = False) -> Pat
 
 
 def add_kpi_chart(sheet: Worksheet, kpis: pd.DataFrame) -> None:
-    """A native clustered bar chart of expected NPV and capex per run, right of the table."""
+    """A native clustered bar chart of expected NPV and capex per run, below the table."""
     runs = len(kpis)
     chart = BarChart()
     chart.type = "col"
@@ -147,4 +146,4 @@ def add_kpi_chart(sheet: Worksheet, kpis: pd.DataFrame) -> None:
         )
     chart.set_categories(Reference(sheet, min_col=1, max_col=1, min_row=2, max_row=runs + 1))
     chart.width, chart.height = 18, 9
-    sheet.add_chart(chart, f"{get_column_letter(len(KPI_COLUMNS) + 2)}2")
+    sheet.add_chart(chart, f"A{runs + 4}")

@@ -35,9 +35,14 @@ class WhatIfs:
         return write_comparison(self, Path(path), force=force)
 
 
+def case_whatifs(case: Case) -> dict[str, list[Change]]:
+    """The changes of each variant on the case's WhatIfs sheet, located at their cells."""
+    return whatif_changes(case.table(WHATIFS), case.column_letters.get(WHATIFS))
+
+
 def variants(case: Case) -> dict[str, Case]:
     """Each WhatIfs variant of ``case`` as its own checked Case; every problem of every variant at once."""
-    changes = whatif_changes(case.table(WHATIFS))
+    changes = case_whatifs(case)
     if not changes:
         raise InputError(
             [
@@ -75,5 +80,5 @@ def run_whatifs(
     plans = plan_all(
         cases, jobs=jobs, scheduler=scheduler, time_limit_s=time_limit_s, mip_gap=mip_gap, on_done=on_done
     )
-    changes = {BASE: [], **whatif_changes(case.table(WHATIFS))}
+    changes = {BASE: [], **case_whatifs(case)}
     return WhatIfs(plans, changes)

@@ -104,16 +104,24 @@ def test_an_infeasible_variant_is_reported_and_exits_1(tmp_path: Path) -> None:
 
 
 def test_bad_whatifs_exit_2_and_write_nothing(tmp_path: Path) -> None:
-    rows = [{"whatif": "cheap", "target": "Options[*].capex_usd_m", "op": "add", "value": -1}]
+    """The problem is found only once the change is applied, and is reported at its own cell
+    (here the user put the target in column C)."""
+    rows = [
+        {"value": 2, "op": "scale", "target": "Options[A].capex_usd_m", "whatif": "fine"},
+        {"value": -1, "op": "add", "target": "Options[*].capex_usd_m", "whatif": "cheap"},
+    ]
     path = write_workbook(tmp_path / "case.xlsx", one_year_case(WhatIfs=rows), ONE_YEAR)
     code, out, err = run("whatif", str(path))
     assert code == 2
     assert (
-        "WhatIfs!B2: Options[*].capex_usd_m add -1 makes Options[A,std]: capex_usd_m is -0.5, below its minimum 0"
+        "WhatIfs!C3: Options[*].capex_usd_m add -1 makes Options[A,std]: capex_usd_m is -0.5, below its minimum 0"
         in err
     )
     assert out == ""
     assert not path.with_name("case-whatif.xlsx").exists()
+    code, _, err = run("validate", str(path))
+    assert code == 2
+    assert "WhatIfs!C3: Options[*].capex_usd_m add -1 makes Options[A,std]" in err
 
 
 def test_no_whatifs_is_a_usage_problem(tmp_path: Path) -> None:
