@@ -298,7 +298,7 @@ def whatif_command(
         click.echo(json.dumps(result.summaries(written), indent=2))
     else:
         report_whatifs(result, written)
-    sys.exit(next((p.exit_code for p in result.plans.values() if p.exit_code != 0), 0))
+    sys.exit(result.exit_code)
 
 
 def report_whatifs(result: WhatIfs, written: Path) -> None:

@@ -24,6 +24,11 @@ class WhatIfs:
     def base(self) -> Plan:
         return self.plans[BASE]
 
+    @property
+    def exit_code(self) -> int:
+        """0 when every run has a plan, else the exit code of the first run without one (1 or 3)."""
+        return next((p.exit_code for p in self.plans.values() if p.exit_code != 0), 0)
+
     def summaries(self, output: Path | None = None) -> list[dict[str, Any]]:
         """The ``--json`` list: one plan summary per run, ``whatif`` naming it."""
         return [{"whatif": name, **result.summary(output)} for name, result in self.plans.items()]
