@@ -580,6 +580,46 @@ LOGISTICS: list[dict[str, Any]] = [
     for b in BUYERS
 ]
 
+# --- what-ifs (optimize whatif) -------------------------------------------------------------------
+EXPORT_BAN = "assumption: DOMAIN.md export-restriction scenario, rare-earth prices up 2-4x (Dy oxide USD 250-310/kg -> 700-1,000/kg in 2025)"
+WHATIFS: list[dict[str, Any]] = [
+    dict(
+        whatif="budget_300",
+        target="Settings.budget_usd_m",
+        op="set",
+        value=300,
+        source="assumption",
+        notes="A smaller fund: USD 100m less.",
+    ),
+    dict(
+        whatif="budget_500",
+        target="Settings.budget_usd_m",
+        op="set",
+        value=500,
+        source="assumption",
+        notes="A co-investor adds USD 100m.",
+    ),
+    *[
+        dict(
+            whatif="rare_earth_export_ban",
+            target=f"Minerals[{m}].price_usd_per_t",
+            op="scale",
+            value=3,
+            source=S_DYTB if m != "NdPr_oxide" else EXPORT_BAN,
+            notes=EXPORT_BAN,
+        )
+        for m in ("NdPr_oxide", "Dy_oxide", "Tb_oxide")
+    ],
+    dict(
+        whatif="capex_overrun",
+        target="Options[*].capex_usd_m",
+        op="scale",
+        value=1.25,
+        source="assumption",
+        notes="Every plant costs 25% more to build.",
+    ),
+]
+
 # fmt: off
 # --- settings: value, source, note ----------------------------------------------------------------
 SETTING_VALUES: dict[str, tuple[Any, str, str | None]] = {
@@ -697,6 +737,8 @@ ABOUT: list[tuple[str, str]] = [
                           "fixed USD/t (not indexed to metal prices). A negative index_discount is a premium over the index (ex-China premium for "
                           "rare earths). Rare-earth spot purchases are 0 (contracts must be served by Indian plants). Fixed prices and floors of "
                           "open-spot minerals are at most spot x (1 + spot_premium), so no contract is profitable by buying spot."),
+    ("what-ifs", "The WhatIfs sheet holds four variants for optimize whatif: budgets of USD 300m and 500m, a Chinese rare-earth export "
+                 "restriction (NdPr, Dy and Tb oxide prices x3; their spot purchases are already 0) and a 25% capex overrun."),
     ("locks", "One example lock: contract NDPR_SOJ_13Y decision = sign (Japanese priority-supply deal modelled on JARE/Sojitz-Lynas). "
               "Every other decision is blank (the optimiser decides)."),
 ]
@@ -756,6 +798,7 @@ def tables() -> dict[str, list[dict[str, Any]]]:
         "Limits": LIMITS,
         "Scenarios": SCENARIOS,
         "Shocks": SHOCKS,
+        "WhatIfs": WHATIFS,
     }
 
 

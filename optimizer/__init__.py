@@ -6,7 +6,23 @@
 """
 
 from optimizer.case import Case, Settings
-from optimizer.errors import InputError, InputProblem, OutputError
+from optimizer.changes import Change
+from optimizer.errors import ClusterError, InputError, InputProblem, OutputError
 from optimizer.plan import Plan, plan
+from optimizer.runs import plan_all
+from optimizer.whatif import WhatIfs, run_whatifs
 
-__all__ = ["Case", "InputError", "InputProblem", "OutputError", "Plan", "Settings", "plan"]
+__all__ = [
+    "Case",
+    "Change",
+    "ClusterError",
+    "InputError",
+    "InputProblem",
+    "OutputError",
+    "Plan",
+    "Settings",
+    "WhatIfs",
+    "plan",
+    "plan_all",
+    "run_whatifs",
+]

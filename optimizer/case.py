@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from optimizer import changes
 from optimizer.errors import InputError, InputProblem
 from optimizer.read import RawTable, read_workbook, row_number
 from optimizer.schema import SETTINGS, SETTINGS_BY_NAME, TABLES, TABLES_BY_SHEET, Column, Setting, Table
@@ -55,6 +56,7 @@ class Case:
     source_path: Path | None = None
     source_sha256: str | None = None
     raw_settings: dict[str, float | int] = field(default_factory=dict)
+    column_letters: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet -> column -> letter
 
     @classmethod
     def from_excel(cls, path: str | Path) -> Case:
@@ -92,12 +94,56 @@ class Case:
         problems.extend(settings_problems)
         settings = settings_with_defaults(raw_settings, tables)
         problems.extend(check_case(settings.base_year, settings.end_year, tables, raw))
+        problems.extend(changes.check_whatifs(tables, raw.get(changes.WHATIFS)))
         if problems:
             raise InputError(sorted(set(problems), key=problem_order))
-        return cls(settings, tables, source_path, source_sha256, raw_settings)
+        letters = {sheet: r.column_letters for sheet, r in raw.items()}
+        return cls(settings, tables, source_path, source_sha256, raw_settings, letters)
 
     def table(self, sheet: str) -> pd.DataFrame:
         return self.tables[sheet]
+
+    def with_changes(self, changes_: changes.ChangesLike, /) -> Case:
+        """A new Case with some inputs changed, checked like a workbook; this case is left as it is.
+
+        ``changes_`` is ``{target: value}`` (set each target), or a sequence of
+        ``(target, op, value)`` with op ``set``, ``scale`` or ``add``: the WhatIfs sheet's syntax
+        (``optimizer.changes`` describes it). Changes apply in order. A target that names
+        nothing, or a result that fails validation, raises ``InputError`` naming the change
+        (and its WhatIfs cell when it came from the sheet).
+
+        >>> case = Case.from_excel("examples/india_japan.xlsx")
+        >>> case.settings.budget_usd_m
+        400.0
+        >>> case.with_changes({"Settings.budget_usd_m": 250}).settings.budget_usd_m
+        250.0
+        >>> stressed = case.with_changes([
+        ...     ("Minerals[NdPr_oxide].price_usd_per_t", "scale", 3),
+        ...     ("Options[IREL_OD_MAG].capex_usd_m", "add", 5),
+        ... ])
+        >>> def capex(c): return c.table("Options").query("project == 'IREL_OD_MAG'")["capex_usd_m"].tolist()
+        >>> capex(case), capex(stressed)
+        ([20.0, 36.0, 50.0], [25.0, 41.0, 55.0])
+        >>> float(stressed.table("Minerals").set_index("mineral").at["NdPr_oxide", "price_usd_per_t"])
+        153000.0
+        >>> case.with_changes({"Minerals[unobtainium].price_usd_per_t": 1})
+        Traceback (most recent call last):
+        ...
+        optimizer.errors.InputError: with_changes: Minerals[unobtainium].price_usd_per_t selects no Minerals row; use one of the mineral values on Minerals: Dy_oxide, ...
+        >>> case.with_changes([("Minerals[*].price_usd_per_t", "add", -20000)])
+        Traceback (most recent call last):
+        ...
+        optimizer.errors.InputError: with_changes: Minerals[*].price_usd_per_t add -20000 makes Minerals[black_mass]: price_usd_per_t is -16700, below its minimum 0; ...
+        """
+        listed = changes.as_changes(changes_)
+        raw = changes.raw_tables(self.tables)
+        problems, touched = changes.apply(raw, listed)
+        if problems:
+            raise InputError(problems)
+        try:
+            return Case.from_raw_tables(raw)
+        except InputError as error:
+            raise InputError(changes.blame(error.problems, raw, touched, listed)) from None
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:

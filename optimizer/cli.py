@@ -15,11 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import click
+import pandas as pd
 
 from optimizer.case import Case, records
-from optimizer.errors import InputError, OutputError, UsageError
+from optimizer.compare import default_comparison_path, kpi_table
+from optimizer.errors import ClusterError, InputError, OutputError, UsageError
+from optimizer.marginal import with_limit_steps
 from optimizer.plan import Plan, plan
-from optimizer.progress import Progress
+from optimizer.progress import Progress, RunProgress
+from optimizer.runs import default_jobs
+from optimizer.whatif import WhatIfs, run_whatifs, variants
 from optimizer.write import check_writable, plan_target
 
 EXIT_BAD_INPUT = 2
@@ -53,7 +58,7 @@ def user_errors(debug: bool) -> Iterator[None]:
         if debug:
             traceback.print_exc()
         sys.exit(EXIT_BAD_INPUT)
-    except OutputError as error:
+    except (OutputError, ClusterError) as error:
         click.echo(f"Error: {error}", err=True)
         if debug:
             traceback.print_exc()
@@ -115,6 +120,17 @@ def debug_option(f: Callable[..., Any]) -> Callable[..., Any]:
     callback=lambda _ctx, _param, values: dict(parse_highs_option(v) for v in values),
     help="Pass an option to HiGHS as it is (experts; repeatable), e.g. threads=1.",
 )
+@click.option(
+    "--limit-steps",
+    is_flag=True,
+    help="Also re-solve with the budget (and each discrete limit) moved 5% up and down, in parallel, "
+    "and add the objective change to MarginalValues.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Local worker processes for --limit-steps (default: the number of cores).",
+)
 @debug_option
 def plan_command(
     workbook: Path,
@@ -126,6 +142,8 @@ def plan_command(
     quiet: bool,
     as_json: bool,
     highs_options: dict[str, bool | int | float | str],
+    limit_steps: bool,
+    jobs: int | None,
     debug: bool,
 ) -> None:
     """Optimise WORKBOOK and write the plan workbook next to it.
@@ -138,6 +156,7 @@ def plan_command(
       optimize plan examples/india_japan.xlsx
       optimize plan inputs.xlsx -o plan.xlsx --time-limit 120 --gap 0.001 --json
       optimize plan inputs.xlsx --in-place
+      optimize plan inputs.xlsx --limit-steps --jobs 4
     """
     progress = Progress(enabled=not quiet and not as_json)
     with user_errors(debug):
@@ -152,6 +171,9 @@ def plan_command(
             log=progress.solver_log if progress.enabled else None,
             highs_options=highs_options,
         )
+        if limit_steps and result.has_solution:
+            progress.stage("re-solving with the budget and limits moved a step")
+            result = with_limit_steps(result, jobs=jobs, time_limit_s=time_limit_s, mip_gap=mip_gap)
         written: Path | None = None
         if result.has_solution or result.explanation:
             progress.stage("writing plan workbook")
@@ -215,14 +237,16 @@ def report(result: Plan, written: Path | None, as_json: bool) -> None:
 @click.argument("workbook", type=click.Path(path_type=Path, dir_okay=False))
 @debug_option
 def validate_command(workbook: Path, debug: bool) -> None:
-    """Check WORKBOOK and list every problem at once; writes nothing.
+    """Check WORKBOOK (and each WhatIfs variant) and list every problem at once; writes nothing.
 
     \b
     Example:
       optimize validate inputs.xlsx
     """
     with user_errors(debug):
-        Case.from_excel(workbook)
+        case = Case.from_excel(workbook)
+        if not case.table("WhatIfs").empty:
+            variants(case)
     click.echo(f"{workbook}: no problems found")
 
 
@@ -362,3 +386,99 @@ def frontier_command(
     for p in found:
         click.echo(f"{p.cvar_usd_m:12,.1f} {p.expected_npv_usd_m:14,.1f}  {p.capex_usd_m:,.1f}")
     click.echo(f"frontier written to {target}")
+
+
+@main.command("whatif")
+@click.argument("workbook", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Comparison workbook to write (default: IN-whatif.xlsx).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Local worker processes (default: the number of cores; 1 solves in this process).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Solve on the Dask cluster at ADDRESS, e.g. tcp://10.0.0.5:8786 (needs the cluster extra).",
+)
+@click.option(
+    "--time-limit",
+    "time_limit_s",
+    type=click.FloatRange(min=0),
+    help="Solver time limit per run in seconds (overrides Settings).",
+)
+@click.option(
+    "--gap",
+    "mip_gap",
+    type=click.FloatRange(min=0, max=1),
+    help="Relative MIP gap per run, e.g. 0.001 (overrides Settings).",
+)
+@click.option("--force", is_flag=True, help="Replace the comparison workbook if it exists.")
+@click.option("--quiet", is_flag=True, help="No progress on the terminal.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list with one summary per run to stdout.")
+@debug_option
+def whatif_command(
+    workbook: Path,
+    output: Path | None,
+    jobs: int | None,
+    scheduler: str | None,
+    time_limit_s: float | None,
+    mip_gap: float | None,
+    force: bool,
+    quiet: bool,
+    as_json: bool,
+    debug: bool,
+) -> None:
+    """Plan WORKBOOK's base case and every variant on its WhatIfs sheet, in parallel, and compare them.
+
+    Exit code 0 when every run has a plan; otherwise that of the first run without one
+    (1 infeasible, 3 no plan within the time limit); the comparison is written either way.
+
+    \b
+    Examples:
+      optimize whatif examples/india_japan.xlsx
+      optimize whatif inputs.xlsx -o sweep.xlsx --jobs 4 --gap 0.01 --json
+      optimize whatif inputs.xlsx --scheduler tcp://10.0.0.5:8786
+    """
+    with user_errors(debug):
+        case = Case.from_excel(workbook)
+        runs = 1 + len(variants(case))
+        target = output if output is not None else default_comparison_path(workbook)
+        check_writable(target, force)
+        progress = RunProgress(runs, enabled=not quiet and not as_json)
+        progress.started(scheduler or f"{jobs or default_jobs()} local process(es)")
+        result = run_whatifs(
+            case,
+            jobs=jobs,
+            scheduler=scheduler,
+            time_limit_s=time_limit_s,
+            mip_gap=mip_gap,
+            on_done=progress.run_done,
+        )
+        written = result.to_excel(target, force=force)
+    for name, p in result.plans.items():
+        for message in p.messages:
+            click.echo(f"{'Warning' if p.has_solution else 'Error'}: {name}: {message}", err=True)
+    if as_json:
+        click.echo(json.dumps(result.summaries(written), indent=2))
+    else:
+        report_whatifs(result, written)
+    sys.exit(result.exit_code)
+
+
+def report_whatifs(result: WhatIfs, written: Path) -> None:
+    for r in records(kpi_table(result)):
+        if pd.isna(r["objective_usd_m"]):
+            click.echo(f"{r['whatif']}: {r['status']}")
+            continue
+        change = "" if r["whatif"] == "base" else f" ({r['objective_change_usd_m']:+,.1f}m)"
+        click.echo(
+            f"{r['whatif']}: {r['status']}, objective USD {r['objective_usd_m']:,.1f}m{change}, "
+            f"capex USD {r['capex_usd_m']:,.1f}m, {r['decisions_changed']} decision(s) changed"
+        )
+    click.echo(f"comparison written to {written}")

@@ -36,3 +36,7 @@ class OutputError(Exception):
 
 class UsageError(Exception):
     """A request the tool cannot carry out as asked (e.g. a solver option HiGHS refuses)."""
+
+
+class ClusterError(Exception):
+    """A Dask cluster cannot be used: the extra is not installed or the scheduler cannot be reached."""

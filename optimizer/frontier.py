@@ -96,6 +96,9 @@ def frontier(
     if safest is None or points < 2:
         return found
     low, high = point(best_npv, None).cvar_usd_m, point(safest, None).cvar_usd_m
+    if high <= low + FLOOR_SLACK * max(1.0, abs(low)):
+        # The best plan is already (within the MIP gap) the safest: the frontier is one point.
+        return efficient([*found, point(safest, None)])
     for i in range(1, points):
         level = low + (high - low) * i / (points - 1)
         floor = level - FLOOR_SLACK * max(1.0, abs(level))

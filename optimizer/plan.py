@@ -12,6 +12,7 @@ import pandas as pd
 
 from optimizer import extract
 from optimizer.case import Case, records
+from optimizer.duals import dual_table
 from optimizer.explain import explain_model_data
 from optimizer.models import create_model, prepare
 from optimizer.models.data import ModelData
@@ -47,6 +48,7 @@ class Plan:
     npv_by_scenario: pd.DataFrame = field(default_factory=pd.DataFrame)
     risk: pd.DataFrame = field(default_factory=pd.DataFrame)
     limit_shares: pd.DataFrame = field(default_factory=pd.DataFrame)
+    marginal_values: pd.DataFrame = field(default_factory=pd.DataFrame)  # optimizer.duals, optimizer.marginal
     messages: list[str] = field(default_factory=list)
     explanation: list[str] = field(default_factory=list)  # infeasible: the limits that must move
     model_size: dict[str, int] = field(default_factory=dict)
@@ -105,13 +107,16 @@ def plan(
     stage: Callable[[str], None] | None = None,
     stochastic_value: bool = True,
     highs_options: Mapping[str, bool | int | float | str] | None = None,
+    marginal_values: bool = True,
 ) -> Plan:
     """Optimise one case. ``time_limit_s`` and ``mip_gap`` override the Settings sheet.
 
     With several scenarios and ``stochastic_value``, two more solves measure the value of
     the stochastic solution (the plan for the average scenario, evaluated in each scenario).
     ``highs_options`` are passed to HiGHS as they are (for experts: threads, presolve,
-    mip_max_improving_sols, ...).
+    mip_max_improving_sols, ...). With ``marginal_values`` (the default) the plan's
+    ``marginal_values`` table holds the duals of the LP left with funding and signing fixed
+    (``optimizer.duals``); it costs one LP solve.
     """
     notify = stage or (lambda _: None)
     timings: dict[str, float] = {}
@@ -126,6 +131,7 @@ def plan(
         mip_abs_gap=settings.mip_abs_gap_usd_m,
         log=log,
         highs_options=dict(highs_options or {}),
+        duals=marginal_values,
     )
     if d.uncoverable_demand:
         notify("explaining why no plan is feasible")
@@ -151,6 +157,7 @@ def plan(
     notify("solving with HiGHS")
     result = solve(m, options)
     timings.update(compile_s=result.compile_s, handoff_s=result.handoff_s, solve_s=result.solve_s)
+    timings["duals_s"] = result.duals_s
     size = {"columns": result.num_cols, "rows": result.num_rows, "nonzeros": result.num_nonzeros}
     if not result.has_solution:
         explanation: list[str] = []
@@ -212,6 +219,7 @@ def extracted_plan(
         coverage=extract.coverage_table(m, d, case),
         npv_by_scenario=npv,
         limit_shares=shares,
+        marginal_values=dual_table(m, d, result.row_duals),
         messages=[*status_messages(result), *result.warnings],
         model_size=size,
     )

@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from optimizer.plan import Plan
 
 
 def interactive(stream: TextIO) -> bool:
@@ -32,3 +35,29 @@ class Progress:
 
     def done(self) -> None:
         self.stage("done")
+
+
+class RunProgress:
+    """Sweeps: one line per finished run with its objective and the best objective so far."""
+
+    def __init__(self, total: int, enabled: bool = True, stream: TextIO | None = None) -> None:
+        self.progress = Progress(enabled, stream)
+        self.total = total
+        self.finished = 0
+        self.best: tuple[float, str] | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.progress.enabled
+
+    def started(self, workers: str) -> None:
+        self.progress.stage(f"solving {self.total} runs on {workers}")
+
+    def run_done(self, name: str, result: Plan) -> None:
+        self.finished += 1
+        objective = result.objective_usd_m
+        if objective is not None and (self.best is None or objective > self.best[0]):
+            self.best = (objective, name)
+        outcome = f"objective USD {objective:,.1f}m" if objective is not None else result.status
+        best = f"; best so far {self.best[1]} USD {self.best[0]:,.1f}m" if self.best else ""
+        self.progress.stage(f"run {self.finished}/{self.total} {name}: {outcome}{best}")

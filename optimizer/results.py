@@ -131,6 +131,7 @@ RESULT_TABLES: tuple[ResultSheet, ...] = (
     ResultSheet("NPVByScenario", "NPV by scenario", "npv_by_scenario", "Portfolio NPV in each scenario (USD m) and the scenario's probability.", charts=(charts.npv_by_scenario,), when=several_scenarios),
     ResultSheet("Risk", "Risk", "risk", "The NPV distribution's headline numbers: expected NPV, VaR and CVaR at cvar_alpha, worst and best scenario, and the value of the stochastic solution (what planning for the scenarios gains over planning for their average).", when=several_scenarios),
     ResultSheet("LimitShares", "Concentration limits", "limit_shares", "Each limit of the Limits sheet with the share the plan gives its member (of funded capex, or of expected discounted contract revenue) against its maximum.", when=lambda plan: not plan.limit_shares.empty),
+    ResultSheet("MarginalValues", "Marginal values", "marginal_values", "What one more unit of each binding limit is worth, from the LP with funding and signing fixed (USD per t), and, with --limit-steps, the objective change from moving the budget and discrete limits a step (USD m per USD m).", when=lambda plan: not plan.marginal_values.empty),
     ResultSheet("Flows", "Deliveries", "flows", "Tonnes delivered per scenario, year, plant and contract, at the contract's price; spot purchases made to serve a contract have no plant."),
     ResultSheet("CashFlows", "Cash flows", "cash_flows", "Undiscounted cash per scenario and year by ledger item (USD m); the discounted column sums to the scenario's NPV."),
 )  # fmt: skip

@@ -419,6 +419,37 @@ TABLES: tuple[Table, ...] = (
         key=("project", "buyer"),
         required=False,
     ),
+    # --- what-if runs (issue 6) ---
+    Table(
+        "WhatIfs",
+        "Variants for optimize whatif: one row per change; rows with the same whatif are applied together, in order.",
+        (
+            Column(
+                "whatif", "str", "Name of the variant (not base, which is the unchanged case).", required=True
+            ),
+            Column(
+                "target",
+                "str",
+                "What to change: Settings.budget_usd_m, Minerals[lithium].price_usd_per_t, Contracts[*].min_tpa, "
+                "Options[W1,large].capex_usd_m; a partial key such as Options[W1] selects every row that starts with it.",
+                required=True,
+            ),
+            Column(
+                "op",
+                "str",
+                "set (the value), scale (multiply by it) or add (add it); scale and add leave blank cells blank.",
+                default="set",
+                choices=("set", "scale", "add"),
+            ),
+            Column(
+                "value", "str", "The value, factor or amount. Blank with set: clear the cell (its default)."
+            ),
+            SOURCE,
+            NOTES,
+        ),
+        key=("whatif", "target", "op"),
+        required=False,
+    ),
 )
 
 SHOCK_FIELDS = ("price", "spot_availability", "yield", "capex")
@@ -535,4 +566,5 @@ RESULT_SHEETS: tuple[str, ...] = (
     "NPVByScenario",
     "Risk",
     "LimitShares",
+    "MarginalValues",
 )

@@ -1,0 +1,129 @@
+"""Plan many cases at once: in this process, on local worker processes, or on a Dask cluster.
+
+Each worker receives plain data (a Case: its settings and DataFrames) and builds its own
+model; Pyomo models do not pickle well, and building is a small share of a solve
+(``benchmarks/whatif_resolve.py``). A run is the same deterministic solve wherever it
+happens, so the plans do not depend on the executor.
+
+Local workers are started with ``spawn``: a forked child would inherit HiGHS's thread pool
+from a parent that has already solved, which is not safe.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+
+from optimizer.case import Case
+from optimizer.errors import ClusterError
+from optimizer.plan import Plan, plan
+
+OnDone = Callable[[str, Plan], None]
+"""Called in the calling process as each run finishes: its name and its plan."""
+
+CONNECT_TIMEOUT_S = 30
+
+
+def solve_case(case: Case, time_limit_s: float | None, mip_gap: float | None) -> Plan:
+    """What a worker runs for one case: prepare, build, solve, extract (module level, so it pickles by name)."""
+    return plan(case, time_limit_s=time_limit_s, mip_gap=mip_gap)
+
+
+def default_jobs() -> int:
+    """The number of cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def plan_all(
+    cases: Mapping[str, Case],
+    *,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    time_limit_s: float | None = None,
+    mip_gap: float | None = None,
+    on_done: OnDone | None = None,
+) -> dict[str, Plan]:
+    """Plan every case and return the plans under the same names, in the same order.
+
+    ``jobs`` local worker processes (default: the number of cores; 1 runs in this process),
+    or, with ``scheduler`` (``tcp://host:port``), the workers of that Dask cluster (needs the
+    ``cluster`` extra). ``time_limit_s`` and ``mip_gap`` override each case's Settings.
+
+    >>> from optimizer import Case, plan_all
+    >>> case = Case.from_excel("examples/india_japan.xlsx").with_changes({"Settings.mip_gap": 0.01})
+    >>> budgets = {f"budget {b}": case.with_changes({"Settings.budget_usd_m": b}) for b in (250, 400)}
+    >>> plans = plan_all(budgets, jobs=2)
+    >>> [name for name in plans]
+    ['budget 250', 'budget 400']
+    >>> [p.status for p in plans.values()]
+    ['optimal', 'optimal']
+    >>> bool(plans["budget 400"].objective_usd_m > plans["budget 250"].objective_usd_m)
+    True
+    """
+    done = on_done or (lambda name, result: None)
+    workers = min(jobs or default_jobs(), len(cases))
+    if scheduler is not None:
+        finished = on_dask(cases, scheduler, time_limit_s, mip_gap, done)
+    elif workers <= 1:
+        finished = {}
+        for name, case in cases.items():
+            finished[name] = solve_case(case, time_limit_s, mip_gap)
+            done(name, finished[name])
+    else:
+        finished = on_processes(cases, workers, time_limit_s, mip_gap, done)
+    return {name: finished[name] for name in cases}
+
+
+def on_processes(
+    cases: Mapping[str, Case], workers: int, time_limit_s: float | None, mip_gap: float | None, done: OnDone
+) -> dict[str, Plan]:
+    finished: dict[str, Plan] = {}
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures: dict[Future[Plan], str] = {
+            pool.submit(solve_case, case, time_limit_s, mip_gap): name for name, case in cases.items()
+        }
+        for future in as_completed(futures):
+            name = futures[future]
+            finished[name] = future.result()
+            done(name, finished[name])
+    return finished
+
+
+def on_dask(
+    cases: Mapping[str, Case], scheduler: str, time_limit_s: float | None, mip_gap: float | None, done: OnDone
+) -> dict[str, Plan]:
+    """Submit every case to the Dask scheduler at ``scheduler`` and collect the plans as they finish."""
+    try:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+    except ImportError as error:
+        raise ClusterError(
+            "--scheduler needs Dask: pip install 'offtake-optimizer[cluster]' (here and on the workers)"
+        ) from error
+    try:
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError, ValueError) as error:
+        raise ClusterError(
+            f"cannot reach the Dask scheduler at {scheduler} ({error}); check the address and that it is running"
+        ) from error
+    batch = uuid.uuid4().hex[:8]
+    finished: dict[str, Plan] = {}
+    with client:
+        futures = {
+            client.submit(
+                solve_case, case, time_limit_s, mip_gap, key=f"optimize-{batch}-{i}", pure=False
+            ): name
+            for i, (name, case) in enumerate(cases.items())
+        }
+        for future in dask_completed(list(futures)):  # type: ignore[no-untyped-call]
+            name = futures[future]
+            finished[name] = future.result()
+            done(name, finished[name])
+    return finished
