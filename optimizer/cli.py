@@ -75,6 +75,34 @@ def user_errors(debug: bool) -> Iterator[None]:
         sys.exit(EXIT_INTERRUPTED)
 
 
+def solver_options(per: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--time-limit`` and ``--gap``, overriding Settings, for every command that solves."""
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        f = click.option(
+            "--gap",
+            "mip_gap",
+            type=click.FloatRange(min=0, max=1),
+            help=f"Relative MIP gap{per}, e.g. 0.001 (overrides Settings).",
+        )(f)
+        return click.option(
+            "--time-limit",
+            "time_limit_s",
+            type=click.FloatRange(min=0),
+            help=f"Solver time limit in seconds{per} (overrides Settings).",
+        )(f)
+
+    return decorate
+
+
+def quiet_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--quiet", is_flag=True, help="No progress on the terminal.")(f)
+
+
+def force_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option("--force", is_flag=True, help=f"Replace {what} if it exists.")
+
+
 def debug_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--debug", is_flag=True, help="Show a traceback on errors.")(f)
 
@@ -87,25 +115,14 @@ def debug_option(f: Callable[..., Any]) -> Callable[..., Any]:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Plan workbook to write (default: IN-plan.xlsx).",
 )
-@click.option(
-    "--time-limit",
-    "time_limit_s",
-    type=click.FloatRange(min=0),
-    help="Solver time limit in seconds (overrides Settings).",
-)
-@click.option(
-    "--gap",
-    "mip_gap",
-    type=click.FloatRange(min=0, max=1),
-    help="Relative MIP gap, e.g. 0.001 (overrides Settings).",
-)
-@click.option("--force", is_flag=True, help="Replace the output workbook if it exists.")
+@solver_options("")
+@force_option("the output workbook")
 @click.option(
     "--in-place",
     is_flag=True,
     help="Write the result sheets into WORKBOOK itself; the previous file is kept as WORKBOOK.bak.xlsx.",
 )
-@click.option("--quiet", is_flag=True, help="No progress on the terminal.")
+@quiet_option
 @click.option(
     "--json",
     "as_json",
@@ -258,7 +275,7 @@ def validate_command(workbook: Path, debug: bool) -> None:
     type=click.FloatRange(min=0),
     help="Solver time limit in seconds for each solve (overrides Settings).",
 )
-@click.option("--quiet", is_flag=True, help="No progress on the terminal.")
+@quiet_option
 @click.option("--json", "as_json", is_flag=True, help="Print {status, explanation} as JSON to stdout.")
 @debug_option
 def explain_command(
@@ -303,7 +320,7 @@ def explain_command(
 @click.option(
     "--example", is_flag=True, help="Write the shipped India-Japan example case instead of an empty template."
 )
-@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+@force_option("OUTPUT")
 @debug_option
 def template_command(output: Path, example: bool, force: bool, debug: bool) -> None:
     """Write an empty input workbook: every sheet and column, with notes and dropdowns.
@@ -340,12 +357,9 @@ def template_command(output: Path, example: bool, force: bool, debug: bool) -> N
     show_default=True,
     help="Number of CVaR levels to solve for.",
 )
-@click.option(
-    "--time-limit", "time_limit_s", type=click.FloatRange(min=0), help="Solver time limit per point, seconds."
-)
-@click.option("--gap", "mip_gap", type=click.FloatRange(min=0, max=1), help="Relative MIP gap per point.")
-@click.option("--force", is_flag=True, help="Replace the output workbook if it exists.")
-@click.option("--quiet", is_flag=True, help="No progress on the terminal.")
+@solver_options(" per point")
+@force_option("the output workbook")
+@quiet_option
 @click.option("--json", "as_json", is_flag=True, help="Print the points as a JSON list to stdout.")
 @debug_option
 def frontier_command(
@@ -406,20 +420,9 @@ def frontier_command(
     metavar="ADDRESS",
     help="Solve on the Dask cluster at ADDRESS, e.g. tcp://10.0.0.5:8786 (needs the cluster extra).",
 )
-@click.option(
-    "--time-limit",
-    "time_limit_s",
-    type=click.FloatRange(min=0),
-    help="Solver time limit per run in seconds (overrides Settings).",
-)
-@click.option(
-    "--gap",
-    "mip_gap",
-    type=click.FloatRange(min=0, max=1),
-    help="Relative MIP gap per run, e.g. 0.001 (overrides Settings).",
-)
-@click.option("--force", is_flag=True, help="Replace the comparison workbook if it exists.")
-@click.option("--quiet", is_flag=True, help="No progress on the terminal.")
+@solver_options(" per run")
+@force_option("the comparison workbook")
+@quiet_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list with one summary per run to stdout.")
 @debug_option
 def whatif_command(

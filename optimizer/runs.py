@@ -28,8 +28,12 @@ CONNECT_TIMEOUT_S = 30
 
 
 def solve_case(case: Case, time_limit_s: float | None, mip_gap: float | None) -> Plan:
-    """What a worker runs for one case: prepare, build, solve, extract (module level, so it pickles by name)."""
-    return plan(case, time_limit_s=time_limit_s, mip_gap=mip_gap)
+    """What a worker runs for one case: prepare, build, solve, extract (module level, so it pickles by name).
+
+    Runs in a batch skip the value of the stochastic solution (two more solves each): it
+    describes one plan against its average-scenario twin, not a comparison between runs.
+    """
+    return plan(case, time_limit_s=time_limit_s, mip_gap=mip_gap, stochastic_value=False)
 
 
 def default_jobs() -> int:
