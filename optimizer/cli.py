@@ -95,6 +95,16 @@ def solver_options(per: str) -> Callable[[Callable[..., Any]], Callable[..., Any
     return decorate
 
 
+def output_option(what: str, suffix: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``-o/--output``: where the command's workbook goes (default beside the input)."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help=f"{what} to write (default: IN-{suffix}.xlsx).",
+    )
+
+
 def quiet_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--quiet", is_flag=True, help="No progress on the terminal.")(f)
 
@@ -109,12 +119,7 @@ def debug_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 @main.command("plan")
 @click.argument("workbook", type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Plan workbook to write (default: IN-plan.xlsx).",
-)
+@output_option("Plan workbook", "plan")
 @solver_options("")
 @force_option("the output workbook")
 @click.option(
@@ -344,12 +349,7 @@ def template_command(output: Path, example: bool, force: bool, debug: bool) -> N
 
 @main.command("frontier")
 @click.argument("workbook", type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Frontier workbook to write (default: IN-frontier.xlsx).",
-)
+@output_option("Frontier workbook", "frontier")
 @click.option(
     "--points",
     type=click.IntRange(min=1, max=50),
@@ -404,12 +404,7 @@ def frontier_command(
 
 @main.command("whatif")
 @click.argument("workbook", type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Comparison workbook to write (default: IN-whatif.xlsx).",
-)
+@output_option("Comparison workbook", "whatif")
 @click.option(
     "--jobs",
     type=click.IntRange(min=1),

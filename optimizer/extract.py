@@ -218,7 +218,7 @@ def signed_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFrame
         delivered = bought = short = 0.0
         for s in d.scenarios:
             weight = d.probability[s]
-            for t in (t for c_, t in d.contract_years if c_ == c):
+            for t in d.years_of_contract.get(c, []):
                 delivered += weight * sum(
                     val(m.flow[p, c, t, s]) for p, _, _ in d.arcs_by_contract_year.get((c, t), [])
                 )

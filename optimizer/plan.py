@@ -186,7 +186,7 @@ def plan(
     if stochastic_value and len(d.scenarios) > 1 and built.expected_npv_usd_m is not None:
         notify("value of the stochastic solution: planning for the average scenario")
         t0 = time.perf_counter()
-        vss = value_of_stochastic_solution(case, built.expected_npv_usd_m, options)
+        vss = value_of_stochastic_solution(case, d, built.expected_npv_usd_m, options)
         timings["stochastic_value_s"] = time.perf_counter() - t0
         if vss.message:
             built.messages.append(vss.message)

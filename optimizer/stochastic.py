@@ -15,6 +15,7 @@ from optimizer.case import Case
 from optimizer.extract import funded_keys, signed_contracts
 from optimizer.models import create_model, prepare
 from optimizer.models.build import fix_first_stage
+from optimizer.models.data import ModelData
 from optimizer.solve import SolverOptions, solve
 
 
@@ -50,9 +51,12 @@ class StochasticValue:
 
 
 def value_of_stochastic_solution(
-    case: Case, stochastic_expected_npv_usd_m: float, options: SolverOptions
+    case: Case, stochastic: ModelData, stochastic_expected_npv_usd_m: float, options: SolverOptions
 ) -> StochasticValue:
-    """Solve the average scenario, fix its decisions, and evaluate them in every scenario."""
+    """Solve the average scenario, fix its decisions, and evaluate them in every scenario.
+
+    ``stochastic`` is the case's model data as the plan was made from it (not prepared again).
+    """
     average = prepare(case, mean_value=True)
     m_average = create_model(average)
     first = solve(m_average, options)
@@ -62,7 +66,6 @@ def value_of_stochastic_solution(
         )
     funded = set(funded_keys(m_average, average))
     signed = set(signed_contracts(m_average, average))
-    stochastic = prepare(case)
     m = create_model(stochastic)
     fix_first_stage(m, funded, signed)
     second = solve(m, options)
