@@ -33,10 +33,16 @@ def coverage_by_mineral(result: Plan) -> dict[str, float]:
     return {str(mineral): float(row.covered_t / row.demand_t) for mineral, row in totals.iterrows()}
 
 
-def sweep(case: Case, budgets: list[float], jobs: int | None, mip_gap: float | None) -> pd.DataFrame:
+def sweep(
+    case: Case,
+    budgets: list[float],
+    jobs: int | None,
+    mip_gap: float | None,
+    time_limit_s: float | None = None,
+) -> pd.DataFrame:
     """One row per budget: objective, expected NPV, capex, coverage per mineral, marginal value."""
     cases = {f"{b:g}": case.with_changes({"Settings.budget_usd_m": b}) for b in budgets}
-    plans = plan_all(cases, jobs=jobs, mip_gap=mip_gap)
+    plans = plan_all(cases, jobs=jobs, mip_gap=mip_gap, time_limit_s=time_limit_s)
     rows = []
     for budget, result in zip(budgets, plans.values(), strict=True):
         rows.append(
@@ -86,9 +92,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="three budgets at a 1%% MIP gap (for tests)")
     parser.add_argument("-o", "--output", type=Path, default=Path("budget_sweep.png"), help="chart to write")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
+    parser.add_argument(
+        "--time-limit", type=float, default=None, help="seconds per solve (default: Settings; inf: none)"
+    )
     args = parser.parse_args()
     budgets = [100.0, 250.0, 400.0] if args.quick else [100.0 + 50 * i for i in range(7)]
-    table = sweep(Case.from_excel(EXAMPLE), budgets, args.jobs, 0.01 if args.quick else None)
+    table = sweep(Case.from_excel(EXAMPLE), budgets, args.jobs, 0.01 if args.quick else None, args.time_limit)
     with pd.option_context("display.width", 160, "display.max_columns", 20, "display.precision", 3):
         print(table.to_string(index=False))
     chart(table, args.output)

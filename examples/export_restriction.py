@@ -37,12 +37,16 @@ def main() -> None:
     parser.add_argument("--factor", type=float, default=3.0, help="rare-earth price multiplier (default 3)")
     parser.add_argument("--quick", action="store_true", help="a 1%% MIP gap (for tests)")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
+    parser.add_argument(
+        "--time-limit", type=float, default=None, help="seconds per solve (default: Settings; inf: none)"
+    )
     args = parser.parse_args()
     base = Case.from_excel(EXAMPLE)
     plans = plan_all(
         {"base": base, "export restriction": export_restriction(base, args.factor)},
         jobs=args.jobs,
         mip_gap=0.01 if args.quick else None,
+        time_limit_s=args.time_limit,
     )
     for name, result in plans.items():
         print(

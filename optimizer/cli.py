@@ -6,11 +6,14 @@ Exit codes: 0 a plan was written (a time-limited plan says its gap); 1 infeasibl
 
 from __future__ import annotations
 
+import functools
 import json
+import math
 import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +27,14 @@ from optimizer.marginal import with_limit_steps
 from optimizer.plan import Plan, plan
 from optimizer.progress import Progress, RunProgress
 from optimizer.runs import default_jobs
+from optimizer.stdout import JsonStdout, reserved_for_json
 from optimizer.whatif import WhatIfs, run_whatifs, variants
 from optimizer.write import check_writable, plan_target
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
 MAX_PROBLEMS_SHOWN = 50
+_json_stdout: ContextVar[JsonStdout | None] = ContextVar("json_stdout", default=None)  # set under --json
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -49,6 +54,8 @@ def user_errors(debug: bool) -> Iterator[None]:
     try:
         yield
     except InputError as error:
+        if _json_stdout.get() is not None:
+            emit_json({"status": "bad_input", "problems": [str(p) for p in error.problems]})
         shown = error.problems[:MAX_PROBLEMS_SHOWN]
         click.echo(f"Error: the input has {len(error.problems)} problem(s):", err=True)
         for problem in shown:
@@ -58,21 +65,30 @@ def user_errors(debug: bool) -> Iterator[None]:
         if debug:
             traceback.print_exc()
         sys.exit(EXIT_BAD_INPUT)
-    except (OutputError, ClusterError) as error:
-        click.echo(f"Error: {error}", err=True)
-        if debug:
-            traceback.print_exc()
-        sys.exit(EXIT_BAD_INPUT)
-    except UsageError as error:
+    except (OutputError, ClusterError, UsageError) as error:
+        if _json_stdout.get() is not None:
+            emit_json({"status": "bad_input", "problems": [str(error)]})
         click.echo(f"Error: {error}", err=True)
         if debug:
             traceback.print_exc()
         sys.exit(EXIT_BAD_INPUT)
     except KeyboardInterrupt:
+        if _json_stdout.get() is not None:
+            emit_json({"status": "interrupted", "problems": []})
         click.echo("Interrupted: nothing was written.", err=True)
         if debug:
             traceback.print_exc()
         sys.exit(EXIT_INTERRUPTED)
+
+
+class Number(click.FloatRange):
+    """A number in a range; ``nan`` is refused (it passes every comparison), ``inf`` means none."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if isinstance(number, float) and math.isnan(number):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        return number
 
 
 def solver_options(per: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -82,14 +98,14 @@ def solver_options(per: str) -> Callable[[Callable[..., Any]], Callable[..., Any
         f = click.option(
             "--gap",
             "mip_gap",
-            type=click.FloatRange(min=0, max=1),
+            type=Number(min=0, max=1),
             help=f"Relative MIP gap{per}, e.g. 0.001 (overrides Settings).",
         )(f)
         return click.option(
             "--time-limit",
             "time_limit_s",
-            type=click.FloatRange(min=0),
-            help=f"Solver time limit in seconds{per} (overrides Settings).",
+            type=Number(min=0),
+            help=f"Solver time limit in seconds{per}, inf for none (overrides Settings).",
         )(f)
 
     return decorate
@@ -117,6 +133,40 @@ def debug_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--debug", is_flag=True, help="Show a traceback on errors.")(f)
 
 
+def json_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--json``: stdout carries exactly one JSON document (``emit_json``) and nothing else.
+
+    For the whole command, whatever any library (HiGHS's C++ included, and worker processes
+    started meanwhile) writes to stdout goes to stderr instead.
+    """
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(f)
+        def command(*args: Any, **kwargs: Any) -> Any:
+            if not kwargs.get("as_json"):
+                return f(*args, **kwargs)
+            with reserved_for_json() as stream:
+                token = _json_stdout.set(stream)
+                try:
+                    return f(*args, **kwargs)
+                finally:
+                    _json_stdout.reset(token)
+
+        return click.option("--json", "as_json", is_flag=True, help=what)(command)
+
+    return decorate
+
+
+def emit_json(document: Any) -> None:
+    """Write the command's one JSON document to the real stdout."""
+    text = json.dumps(document, indent=2)
+    stream = _json_stdout.get()
+    if stream is None:
+        click.echo(text)
+    else:
+        stream.write_document(text)
+
+
 @main.command("plan")
 @click.argument("workbook", type=click.Path(path_type=Path, dir_okay=False))
 @output_option("Plan workbook", "plan")
@@ -128,12 +178,6 @@ def debug_option(f: Callable[..., Any]) -> Callable[..., Any]:
     help="Write the result sheets into WORKBOOK itself; the previous file is kept as WORKBOOK.bak.xlsx.",
 )
 @quiet_option
-@click.option(
-    "--json",
-    "as_json",
-    is_flag=True,
-    help="Print one JSON object with the plan's headline numbers to stdout.",
-)
 @click.option(
     "--highs-option",
     "highs_options",
@@ -154,6 +198,7 @@ def debug_option(f: Callable[..., Any]) -> Callable[..., Any]:
     help="Local worker processes for --limit-steps (default: the number of cores).",
 )
 @debug_option
+@json_option("Print one JSON object with the plan's headline numbers to stdout (and nothing else).")
 def plan_command(
     workbook: Path,
     output: Path | None,
@@ -231,7 +276,7 @@ def report(result: Plan, written: Path | None, as_json: bool) -> None:
     if written is not None and not result.has_solution:
         click.echo(f"explanation written to {written}", err=True)
     if as_json:
-        click.echo(json.dumps(result.summary(written), indent=2))
+        emit_json(result.summary(written))
         return
     if not result.has_solution:
         return
@@ -277,12 +322,12 @@ def validate_command(workbook: Path, debug: bool) -> None:
 @click.option(
     "--time-limit",
     "time_limit_s",
-    type=click.FloatRange(min=0),
-    help="Solver time limit in seconds for each solve (overrides Settings).",
+    type=Number(min=0),
+    help="Solver time limit in seconds for each solve, inf for none (overrides Settings).",
 )
 @quiet_option
-@click.option("--json", "as_json", is_flag=True, help="Print {status, explanation} as JSON to stdout.")
 @debug_option
+@json_option("Print {status, explanation} as JSON to stdout (and nothing else).")
 def explain_command(
     workbook: Path, time_limit_s: float | None, quiet: bool, as_json: bool, debug: bool
 ) -> None:
@@ -308,7 +353,7 @@ def explain_command(
         )
         progress.done()
     if as_json:
-        click.echo(json.dumps({"status": explanation.status, "explanation": explanation.sentences}, indent=2))
+        emit_json({"status": explanation.status, "explanation": explanation.sentences})
     elif explanation.feasible:
         click.echo(
             f"{workbook}: feasible: every limit can be met as it stands; optimize plan finds the best plan"
@@ -360,8 +405,8 @@ def template_command(output: Path, example: bool, force: bool, debug: bool) -> N
 @solver_options(" per point")
 @force_option("the output workbook")
 @quiet_option
-@click.option("--json", "as_json", is_flag=True, help="Print the points as a JSON list to stdout.")
 @debug_option
+@json_option("Print the points as a JSON list to stdout (and nothing else).")
 def frontier_command(
     workbook: Path,
     output: Path | None,
@@ -389,12 +434,14 @@ def frontier_command(
         check_writable(target, force)
         found = frontier(case, points, time_limit_s=time_limit_s, mip_gap=mip_gap, stage=progress.stage)
         if not found:
+            if as_json:
+                emit_json([])
             click.echo("Error: no feasible plan; run optimize plan for the reason", err=True)
             sys.exit(1)
         write_frontier(found, target, force=force)
         progress.done()
     if as_json:
-        click.echo(json.dumps([p.summary() for p in found], indent=2))
+        emit_json([p.summary() for p in found])
         return
     click.echo(f"{'CVaR USD m':>12} {'E[NPV] USD m':>14}  capex USD m")
     for p in found:
@@ -418,8 +465,8 @@ def frontier_command(
 @solver_options(" per run")
 @force_option("the comparison workbook")
 @quiet_option
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list with one summary per run to stdout.")
 @debug_option
+@json_option("Print a JSON list with one summary per run to stdout (and nothing else).")
 def whatif_command(
     workbook: Path,
     output: Path | None,
@@ -463,7 +510,7 @@ def whatif_command(
         for message in p.messages:
             click.echo(f"{'Warning' if p.has_solution else 'Error'}: {name}: {message}", err=True)
     if as_json:
-        click.echo(json.dumps(result.summaries(written), indent=2))
+        emit_json(result.summaries(written))
     else:
         report_whatifs(result, written)
     sys.exit(result.exit_code)

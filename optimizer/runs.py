@@ -59,10 +59,11 @@ def plan_all(
     or, with ``scheduler`` (``tcp://host:port``), the workers of that Dask cluster (needs the
     ``cluster`` extra). ``time_limit_s`` and ``mip_gap`` override each case's Settings.
 
+    >>> import math
     >>> from optimizer import Case, plan_all
     >>> case = Case.from_excel("examples/india_japan.xlsx").with_changes({"Settings.mip_gap": 0.01})
     >>> budgets = {f"budget {b}": case.with_changes({"Settings.budget_usd_m": b}) for b in (250, 400)}
-    >>> plans = plan_all(budgets, jobs=2)
+    >>> plans = plan_all(budgets, jobs=2, time_limit_s=math.inf)  # no time limit: run to the gap
     >>> [name for name in plans]
     ['budget 250', 'budget 400']
     >>> [p.status for p in plans.values()]

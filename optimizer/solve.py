@@ -20,6 +20,7 @@ import pyomo.environ as pyo
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from optimizer import stdout
 from optimizer.errors import UsageError
 from optimizer.scaling import scaling_warnings
 
@@ -131,9 +132,20 @@ def model_scaling_warnings(compiled: CompiledModel) -> list[str]:
     )
 
 
+def quiet_highs() -> highspy.Highs:
+    """A HiGHS instance that has printed nothing and will print nothing unless asked.
+
+    HiGHS writes its banner to stdout from C++ while the object is created, before
+    ``output_flag`` can be set; the descriptor is silenced for that moment.
+    """
+    with stdout.silenced():
+        h = highspy.Highs()  # type: ignore[no-untyped-call]
+        h.setOptionValue("output_flag", False)
+    return h
+
+
 def new_highs(options: SolverOptions) -> highspy.Highs:
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
-    h.setOptionValue("output_flag", False)
+    h = quiet_highs()
     h.setOptionValue("random_seed", options.random_seed)
     if options.time_limit_s is not None and options.time_limit_s > 0:
         h.setOptionValue("time_limit", float(options.time_limit_s))

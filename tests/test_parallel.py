@@ -24,6 +24,7 @@ from tests.test_whatif import WHATIFS
 
 START_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 10
+scheduler_folders: dict[str, str] = {}  # address -> the folder holding its processes' stdout
 
 
 def free_port() -> int:
@@ -33,13 +34,17 @@ def free_port() -> int:
 
 
 def start(folder: Path, command: str, *args: str) -> subprocess.Popen[bytes]:
-    """``dask scheduler`` / ``dask worker`` as its own process, run by this interpreter."""
-    return subprocess.Popen(
-        [sys.executable, "-m", f"distributed.cli.{command}", *args],
-        cwd=folder,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    """``dask scheduler`` / ``dask worker`` as its own process, run by this interpreter.
+
+    Its stdout is kept in ``FOLDER/COMMAND.stdout``: a worker's solves must print nothing there.
+    """
+    with (folder / f"{command}.stdout").open("wb") as stdout:
+        return subprocess.Popen(
+            [sys.executable, "-m", f"distributed.cli.{command}", *args],
+            cwd=folder,
+            stdout=stdout,
+            stderr=subprocess.DEVNULL,
+        )
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -70,6 +75,7 @@ def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         )  # fmt: skip
         with Client(address, timeout=START_TIMEOUT_S) as client:  # type: ignore[no-untyped-call]
             client.wait_for_workers(1, timeout=START_TIMEOUT_S)
+        scheduler_folders[address] = str(folder)
         yield address
     finally:
         for process in reversed(started):
@@ -132,6 +138,8 @@ def test_dask_cluster_gives_identical_plans(
 ) -> None:
     on_dask = plan_all(cases, scheduler=scheduler)
     assert decisions(on_dask) == decisions(in_process)
+    worker_stdout = Path(scheduler_folders[scheduler]) / "dask_worker.stdout"
+    assert "HiGHS" not in worker_stdout.read_text(errors="replace"), "the solver printed on the worker"
 
 
 def test_whatif_command_on_the_cluster_matches_local(tmp_path: Path, scheduler: str) -> None:
