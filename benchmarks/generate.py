@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from openpyxl import Workbook
 
-from optimizer.schema import TABLES
+from optimizer.workbook.schema import TABLES
 
 Rows = list[dict[str, Any]]
 

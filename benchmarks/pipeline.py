@@ -22,8 +22,8 @@ from optimizer.models import create_model, prepare
 
 from optimizer.case import Case, file_sha256
 from optimizer.plan import extracted_plan
-from optimizer.read import read_workbook
-from optimizer.solve import SolverOptions, compile_model, new_highs, read_result
+from optimizer.solvers.highs import SolverOptions, compile_model, new_highs, read_result
+from optimizer.workbook.read import read_workbook
 
 
 def peak_rss_mb() -> float:
@@ -57,7 +57,7 @@ def run(
     times["solve_s"] = time.perf_counter() - t
     result = read_result(highs, compiled, 0.0, times["handoff_s"], times["solve_s"])
     t = time.perf_counter()
-    from optimizer.solve import load_solution
+    from optimizer.solvers.highs import load_solution
 
     load_solution(highs, compiled)
     plan = extracted_plan(case, data, model, result, {}, {})

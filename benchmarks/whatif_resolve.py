@@ -12,7 +12,7 @@ Routes, each over the same budgets on the shipped India-Japan example:
   (``setSolution``) when it is still feasible (budgets visited in increasing order).
 
 This script talks to highspy directly because it measures an alternative to
-``optimizer.solve``; the package itself never does.
+``optimizer.solvers.highs``; the package itself never does.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import highspy
 from optimizer.models import create_model, prepare
 
 from optimizer import Case, plan
-from optimizer.solve import SolverOptions, compile_model, new_highs
+from optimizer.solvers.highs import SolverOptions, compile_model, new_highs
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "india_japan.xlsx"
 

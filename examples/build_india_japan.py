@@ -30,8 +30,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from optimizer.schema import SETTINGS, TABLES
-from optimizer.template import annotate
+from optimizer.workbook.schema import SETTINGS, TABLES
+from optimizer.workbook.template import annotate
 
 OUT = Path(__file__).with_name("india_japan.xlsx")
 

@@ -16,8 +16,8 @@ from typing import Any
 from optimizer.models.scenarios import Targets, average_scenario, resolve_multipliers, scenario_set
 
 from optimizer.case import Case, records
-from optimizer.decisions import FREE, ProjectDecision, parse_project_decision
-from optimizer.validate import is_blank
+from optimizer.workbook.decisions import FREE, ProjectDecision, parse_project_decision
+from optimizer.workbook.validate import is_blank
 
 USD_M_PER_USD = 1e-6
 

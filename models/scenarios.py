@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from optimizer.case import Case, records
-from optimizer.validate import is_blank
+from optimizer.workbook.validate import is_blank
 
 Key = TypeVar("Key", bound=tuple[Any, ...])
 

@@ -5,12 +5,12 @@
 >>> result.funded[["project", "option", "start_year"]]        # doctest: +SKIP
 """
 
+from optimizer.analyses.whatif import WhatIfs, run_whatifs
 from optimizer.case import Case, Settings
-from optimizer.changes import Change
 from optimizer.errors import ClusterError, InputError, InputProblem, OutputError
 from optimizer.plan import Plan, plan
 from optimizer.runs import plan_all
-from optimizer.whatif import WhatIfs, run_whatifs
+from optimizer.workbook.changes import Change
 
 __all__ = [
     "Case",

@@ -13,16 +13,24 @@ from typing import Any
 
 import pandas as pd
 
-from optimizer import changes
 from optimizer.errors import InputError, InputProblem
-from optimizer.read import RawTable, read_workbook, row_number
-from optimizer.schema import SETTINGS, SETTINGS_BY_NAME, TABLES, TABLES_BY_SHEET, Column, Setting, Table
-from optimizer.validate import check_case, convert, is_blank, type_table
+from optimizer.workbook import changes
+from optimizer.workbook.read import RawTable, read_workbook, row_number
+from optimizer.workbook.schema import (
+    SETTINGS,
+    SETTINGS_BY_NAME,
+    TABLES,
+    TABLES_BY_SHEET,
+    Column,
+    Setting,
+    Table,
+)
+from optimizer.workbook.validate import check_case, convert, is_blank, type_table
 
 
 @dataclass(frozen=True)
 class Settings:
-    """The Settings sheet, with defaults filled in (see ``optimizer.schema.SETTINGS``)."""
+    """The Settings sheet, with defaults filled in (see ``optimizer.workbook.schema.SETTINGS``)."""
 
     base_year: int
     end_year: int
@@ -108,7 +116,7 @@ class Case:
 
         ``changes_`` is ``{target: value}`` (set each target), or a sequence of
         ``(target, op, value)`` with op ``set``, ``scale`` or ``add``: the WhatIfs sheet's syntax
-        (``optimizer.changes`` describes it). Changes apply in order. A target that names
+        (``optimizer.workbook.changes`` describes it). Changes apply in order. A target that names
         nothing, or a result that fails validation, raises ``InputError`` naming the change
         (and its WhatIfs cell when it came from the sheet).
 

@@ -20,16 +20,16 @@ from typing import Any
 import click
 import pandas as pd
 
+from optimizer.analyses.marginal import with_limit_steps
+from optimizer.analyses.whatif import WhatIfs, run_whatifs, variants
 from optimizer.case import Case, records
-from optimizer.compare import default_comparison_path, kpi_table
 from optimizer.errors import ClusterError, InputError, OutputError, UsageError
-from optimizer.marginal import with_limit_steps
 from optimizer.plan import Plan, plan
 from optimizer.progress import Progress, RunProgress
+from optimizer.report.compare import default_comparison_path, kpi_table
+from optimizer.report.write import check_writable, plan_target
 from optimizer.runs import default_jobs
 from optimizer.stdout import JsonStdout, reserved_for_json
-from optimizer.whatif import WhatIfs, run_whatifs, variants
-from optimizer.write import check_writable, plan_target
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
@@ -339,7 +339,7 @@ def explain_command(
     Example:
       optimize explain inputs.xlsx
     """
-    from optimizer.explain import explain
+    from optimizer.analyses.explain import explain
 
     progress = Progress(enabled=not quiet and not as_json)
     with user_errors(debug):
@@ -380,8 +380,8 @@ def template_command(output: Path, example: bool, force: bool, debug: bool) -> N
       optimize template my-case.xlsx
       optimize template india-japan.xlsx --example
     """
-    from optimizer.template import example_bytes, template_workbook
-    from optimizer.write import save_atomically, write_bytes_atomically
+    from optimizer.report.write import save_atomically, write_bytes_atomically
+    from optimizer.workbook.template import example_bytes, template_workbook
 
     with user_errors(debug):
         check_writable(output, force)
@@ -424,8 +424,8 @@ def frontier_command(
     Example:
       optimize frontier examples/india_japan.xlsx --points 6
     """
-    from optimizer.frontier import frontier
-    from optimizer.frontier_workbook import write_frontier
+    from optimizer.analyses.frontier import frontier
+    from optimizer.report.frontier_workbook import write_frontier
 
     progress = Progress(enabled=not quiet and not as_json)
     with user_errors(debug):

@@ -10,19 +10,18 @@ from typing import Any
 
 import pandas as pd
 
-from optimizer import extract
-from optimizer.case import Case, records
-from optimizer.duals import dual_table
-from optimizer.explain import explain_model_data
-from optimizer.models import create_model, prepare
-from optimizer.models.data import ModelData
-from optimizer.solve import SolveResult, SolverOptions, solve
-from optimizer.stochastic import (
+from optimizer.analyses.duals import dual_table
+from optimizer.analyses.explain import explain_model_data
+from optimizer.analyses.stochastic import (
     StochasticValue,
     conditional_value_at_risk,
     value_at_risk,
     value_of_stochastic_solution,
 )
+from optimizer.case import Case, records
+from optimizer.models import create_model, extract, prepare
+from optimizer.models.data import ModelData
+from optimizer.solvers.highs import SolveResult, SolverOptions, solve
 
 EXIT_CODES = {"optimal": 0, "time_limit": 0, "infeasible": 1, "unbounded": 1, "error": 1, "no_solution": 3}
 
@@ -48,7 +47,9 @@ class Plan:
     npv_by_scenario: pd.DataFrame = field(default_factory=pd.DataFrame)
     risk: pd.DataFrame = field(default_factory=pd.DataFrame)
     limit_shares: pd.DataFrame = field(default_factory=pd.DataFrame)
-    marginal_values: pd.DataFrame = field(default_factory=pd.DataFrame)  # optimizer.duals, optimizer.marginal
+    marginal_values: pd.DataFrame = field(
+        default_factory=pd.DataFrame
+    )  # optimizer.analyses.duals, optimizer.analyses.marginal
     messages: list[str] = field(default_factory=list)
     explanation: list[str] = field(default_factory=list)  # infeasible: the limits that must move
     model_size: dict[str, int] = field(default_factory=dict)
@@ -93,7 +94,7 @@ class Plan:
 
         Writing into the input workbook itself needs ``backup``: where its bytes are kept first.
         """
-        from optimizer.write import write_plan
+        from optimizer.report.write import write_plan
 
         return write_plan(self, Path(path), force=force, backup=Path(backup) if backup is not None else None)
 
@@ -116,7 +117,7 @@ def plan(
     ``highs_options`` are passed to HiGHS as they are (for experts: threads, presolve,
     mip_max_improving_sols, ...). With ``marginal_values`` (the default) the plan's
     ``marginal_values`` table holds the duals of the LP left with funding and signing fixed
-    (``optimizer.duals``); it costs one LP solve.
+    (``optimizer.analyses.duals``); it costs one LP solve.
     """
     notify = stage or (lambda _: None)
     timings: dict[str, float] = {}

@@ -21,8 +21,8 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from optimizer.cli import main
-from optimizer.consistency import scenario_probabilities
-from optimizer.read import RawTable
+from optimizer.workbook.consistency import scenario_probabilities
+from optimizer.workbook.read import RawTable
 from tests.support.workbooks import ONE_YEAR, Rows, one_year_case, write_workbook
 
 

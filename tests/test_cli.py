@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from optimizer import Case
 from optimizer.cli import main
-from optimizer.schema import RESULT_SHEETS
+from optimizer.workbook.schema import RESULT_SHEETS
 from tests.support.workbooks import ONE_YEAR, SCENARIO_AND_LIMIT_SHEETS, one_year_case, write_workbook
 
 JSON_KEYS = {

@@ -136,7 +136,7 @@ def test_example_risk_results(result: Plan) -> None:
 
 @pytest.mark.slow
 def test_example_frontier_is_monotone(case: Case) -> None:
-    from optimizer.frontier import frontier
+    from optimizer.analyses.frontier import frontier
 
     points = frontier(case, points=4)
     assert points, "the example has a feasible plan"

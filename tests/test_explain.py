@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from optimizer import Case, plan
+from optimizer.analyses.explain import explain
 from optimizer.cli import main
-from optimizer.explain import explain
 from tests.support.workbooks import ONE_YEAR, Rows, one_year_case, write_workbook
 
 

@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
 from optimizer.cli import main
-from optimizer.schema import TABLES
+from optimizer.workbook.schema import TABLES
 from tests.support.workbooks import ONE_YEAR, one_year_case, write_workbook
 
 SHEETS = [t.sheet for t in TABLES]

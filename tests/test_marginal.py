@@ -10,10 +10,10 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from optimizer import Case, plan
+from optimizer.analyses.duals import COLUMNS
+from optimizer.analyses.marginal import with_limit_steps
 from optimizer.cli import main
-from optimizer.duals import COLUMNS
-from optimizer.marginal import with_limit_steps
-from optimizer.render import HEADER_ROW, column_label
+from optimizer.report.render import HEADER_ROW, column_label
 from tests.conftest import Solve
 from tests.support.workbooks import ONE_YEAR, one_year_case, write_workbook
 

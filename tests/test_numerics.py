@@ -10,8 +10,8 @@ from optimizer.models import create_model, prepare
 
 from optimizer import Case, plan
 from optimizer.cli import main
-from optimizer.scaling import scaling_warnings
-from optimizer.solve import compile_model, model_scaling_warnings
+from optimizer.solvers.highs import compile_model, model_scaling_warnings
+from optimizer.solvers.scaling import scaling_warnings
 from tests.support.workbooks import ONE_YEAR, one_year_case, write_workbook
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "india_japan.xlsx"

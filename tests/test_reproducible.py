@@ -23,7 +23,7 @@ FINGERPRINT = textwrap.dedent(
     import numpy as np
     from optimizer import Case
     from optimizer.models import create_model, prepare
-    from optimizer.solve import compile_model
+    from optimizer.solvers.highs import compile_model
 
     compiled = compile_model(create_model(prepare(Case.from_excel(sys.argv[1]))))
     lp, digest = compiled.lp, hashlib.sha256()

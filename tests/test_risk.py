@@ -190,7 +190,7 @@ def test_frontier_runs_from_best_expected_npv_to_best_cvar(tmp_path: object) -> 
     from pathlib import Path
 
     from optimizer import Case
-    from optimizer.frontier import frontier
+    from optimizer.analyses.frontier import frontier
     from tests.support.workbooks import ONE_YEAR, write_workbook
 
     path = write_workbook(

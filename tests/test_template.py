@@ -10,7 +10,7 @@ from optimizer.examples.build_india_japan import build, save_deterministic
 
 from optimizer import Case
 from optimizer.cli import main
-from optimizer.schema import TABLES_BY_SHEET
+from optimizer.workbook.schema import TABLES_BY_SHEET
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "india_japan.xlsx"
 

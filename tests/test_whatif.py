@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from optimizer import Case
+from optimizer.analyses.whatif import run_whatifs
 from optimizer.cli import main
-from optimizer.compare import KPI_COLUMNS
 from optimizer.progress import RunProgress
-from optimizer.whatif import run_whatifs
+from optimizer.report.compare import KPI_COLUMNS
 from tests.support.workbooks import ONE_YEAR, Rows, one_year_case, write_workbook
 from tests.test_cli import JSON_KEYS
 

@@ -15,9 +15,9 @@ from python_calamine import CalamineWorkbook
 
 from optimizer import Case
 from optimizer.cli import main
-from optimizer.render import column_label
-from optimizer.results import RESULT_TABLES, SUMMARY_ROWS
-from optimizer.schema import RESULT_SHEETS, TABLES_BY_SHEET
+from optimizer.report.render import column_label
+from optimizer.report.results import RESULT_TABLES, SUMMARY_ROWS
+from optimizer.workbook.schema import RESULT_SHEETS, TABLES_BY_SHEET
 from tests.support.rich_workbook import (
     SHAPE_TEXT,
     SPARKLINE_URI,

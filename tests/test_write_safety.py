@@ -82,7 +82,7 @@ def test_interrupted_write_leaves_no_partial_file(
     def interrupted(_: int) -> None:
         raise interruption()
 
-    monkeypatch.setattr("optimizer.write.os.fsync", interrupted)
+    monkeypatch.setattr("optimizer.report.write.os.fsync", interrupted)
     target = tmp_path / "plan.xlsx"
     with pytest.raises(interruption):
         result.to_excel(target)
@@ -101,7 +101,7 @@ def test_a_failure_while_drawing_the_results_writes_nothing(
     def broken(*_: object) -> None:
         raise RuntimeError("chart engine failed")
 
-    monkeypatch.setattr("optimizer.write.results_workbook", broken)
+    monkeypatch.setattr("optimizer.report.write.results_workbook", broken)
     with pytest.raises(RuntimeError):
         result.to_excel(tmp_path / "plan.xlsx")
     assert list(tmp_path.glob("plan*")) == []

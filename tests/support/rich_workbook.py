@@ -23,9 +23,9 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from optimizer.xlsx.merge import R_NS
-from optimizer.xlsx.package import Package, parse_xml
-from optimizer.xlsx.styles import q
+from optimizer.report.xlsx.merge import R_NS
+from optimizer.report.xlsx.package import Package, parse_xml
+from optimizer.report.xlsx.styles import q
 from tests.support.workbooks import ONE_YEAR, Rows, one_year_case
 
 USER_SHEET = "Notes"

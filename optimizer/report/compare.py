@@ -16,12 +16,12 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.worksheet.worksheet import Worksheet
 
 from optimizer.case import records
-from optimizer.changes import BASE, shown_value
 from optimizer.plan import Plan
-from optimizer.write import check_writable, save_atomically, write_frame
+from optimizer.report.write import check_writable, save_atomically, write_frame
+from optimizer.workbook.changes import BASE, shown_value
 
 if TYPE_CHECKING:
-    from optimizer.whatif import WhatIfs
+    from optimizer.analyses.whatif import WhatIfs
 
 KPI_COLUMNS = [
     "whatif",

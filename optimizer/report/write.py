@@ -29,11 +29,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineWorkbook
 
 from optimizer.errors import OutputError
-from optimizer.render import MARKER, Provenance, number_format, plain, results_workbook
-from optimizer.results import RESULT_TABLES, SUMMARY_ROWS
-from optimizer.schema import RESULT_SHEETS, TABLES, TABLES_BY_SHEET
-from optimizer.xlsx.merge import merge_result_sheets
-from optimizer.xlsx.package import Package
+from optimizer.report.render import MARKER, Provenance, number_format, plain, results_workbook
+from optimizer.report.results import RESULT_TABLES, SUMMARY_ROWS
+from optimizer.report.xlsx.merge import merge_result_sheets
+from optimizer.report.xlsx.package import Package
+from optimizer.workbook.schema import RESULT_SHEETS, TABLES, TABLES_BY_SHEET
 
 if TYPE_CHECKING:
     from optimizer.plan import Plan

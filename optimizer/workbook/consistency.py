@@ -11,9 +11,9 @@ import math
 
 import pandas as pd
 
-from optimizer.decisions import parse_project_decision
 from optimizer.errors import InputProblem
-from optimizer.read import RawTable, row_number
+from optimizer.workbook.decisions import parse_project_decision
+from optimizer.workbook.read import RawTable, row_number
 
 PROBABILITY_TOLERANCE = 1e-6
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import pandas as pd
 
+from optimizer.analyses.duals import COLUMNS
 from optimizer.case import Case
-from optimizer.duals import COLUMNS
 from optimizer.plan import Plan
 from optimizer.runs import OnDone, plan_all
 

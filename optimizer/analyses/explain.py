@@ -17,7 +17,7 @@ from optimizer.models import create_model, prepare
 from optimizer.models.data import ModelData
 from optimizer.models.elastic import FAMILIES, Shortfall, relax, shortfalls, tonnes_text
 from optimizer.models.elastic import sentences as say
-from optimizer.solve import SolverOptions, solve
+from optimizer.solvers.highs import SolverOptions, solve
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Draw the result sheets with openpyxl into a workbook of their own.
 
-The merge (``optimizer.xlsx.merge``) then moves these sheets into the user's workbook.
+The merge (``optimizer.report.xlsx.merge``) then moves these sheets into the user's workbook.
 Every sheet looks the same: title in A1, what it shows in A2, an Excel table with units
 in its headers from A4, header row frozen, charts below the table, and a page set up to
 print: landscape, one page wide, header row repeated, title and page numbers.
@@ -20,8 +20,8 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from optimizer.charts import TableLayout
-from optimizer.results import RESULT_TABLES, SUMMARY_MEANINGS, SUMMARY_ROWS, ResultSheet
+from optimizer.report.charts import TableLayout
+from optimizer.report.results import RESULT_TABLES, SUMMARY_MEANINGS, SUMMARY_ROWS, ResultSheet
 
 if TYPE_CHECKING:
     from optimizer.plan import Plan

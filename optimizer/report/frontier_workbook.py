@@ -8,8 +8,8 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import Reference, ScatterChart, Series
 
-from optimizer.frontier import FrontierPoint
-from optimizer.write import check_writable, save_atomically, write_frame
+from optimizer.analyses.frontier import FrontierPoint
+from optimizer.report.write import check_writable, save_atomically, write_frame
 
 
 def frontier_table(points: list[FrontierPoint]) -> pd.DataFrame:

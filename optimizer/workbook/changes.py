@@ -28,9 +28,9 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from optimizer.errors import InputProblem
-from optimizer.read import RawTable, row_number
-from optimizer.schema import SETTINGS_BY_NAME, TABLES_BY_SHEET, Table
-from optimizer.validate import is_blank
+from optimizer.workbook.read import RawTable, row_number
+from optimizer.workbook.schema import SETTINGS_BY_NAME, TABLES_BY_SHEET, Table
+from optimizer.workbook.validate import is_blank
 
 OPS = ("set", "scale", "add")
 WHATIFS = "WhatIfs"

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from optimizer.xlsx.package import Package, Relationship, parse_xml, xml_bytes
-from optimizer.xlsx.styles import MAIN_NS, merge_styles, q
+from optimizer.report.xlsx.package import Package, Relationship, parse_xml, xml_bytes
+from optimizer.report.xlsx.styles import MAIN_NS, merge_styles, q
 
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"

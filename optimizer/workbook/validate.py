@@ -11,10 +11,10 @@ import math
 
 import pandas as pd
 
-from optimizer.consistency import cross_sheet_problems
 from optimizer.errors import InputProblem
-from optimizer.read import RawTable, row_number
-from optimizer.schema import TABLES_BY_SHEET, Column, Table
+from optimizer.workbook.consistency import cross_sheet_problems
+from optimizer.workbook.read import RawTable, row_number
+from optimizer.workbook.schema import TABLES_BY_SHEET, Column, Table
 
 
 def is_blank(value: object) -> bool:

@@ -7,10 +7,10 @@ from typing import Any
 
 import pandas as pd
 import pyomo.environ as pyo
-
-from optimizer.case import Case, records
 from optimizer.models.data import USD_M_PER_USD, ModelData
 from optimizer.models.objective import fund_cost_npv_usd_m, prepayment_benefit_npv_usd_m
+
+from optimizer.case import Case, records
 
 TOLERANCE_T = 1e-6
 

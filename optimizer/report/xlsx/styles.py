@@ -12,7 +12,7 @@ from typing import Any
 
 from lxml import etree
 
-from optimizer.xlsx.package import parse_xml, xml_bytes
+from optimizer.report.xlsx.package import parse_xml, xml_bytes
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 FIRST_CUSTOM_NUMBER_FORMAT = 164

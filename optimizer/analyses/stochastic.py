@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import pyomo.environ as pyo
 
 from optimizer.case import Case
-from optimizer.extract import funded_keys, signed_contracts
 from optimizer.models import create_model, prepare
 from optimizer.models.build import fix_first_stage
 from optimizer.models.data import ModelData
-from optimizer.solve import SolverOptions, solve
+from optimizer.models.extract import funded_keys, signed_contracts
+from optimizer.solvers.highs import SolverOptions, solve
 
 
 def value_at_risk(values: list[float], probabilities: list[float], alpha: float) -> float:

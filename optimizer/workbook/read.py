@@ -17,8 +17,8 @@ import pandas as pd
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from optimizer.errors import InputError, InputProblem
-from optimizer.schema import RESULT_SHEETS, TABLES_BY_SHEET
-from optimizer.sheet_xml import SheetCells, scan_workbook
+from optimizer.workbook.schema import RESULT_SHEETS, TABLES_BY_SHEET
+from optimizer.workbook.sheet_xml import SheetCells, scan_workbook
 
 
 @dataclass(frozen=True)

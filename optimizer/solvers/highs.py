@@ -22,7 +22,7 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from optimizer import stdout
 from optimizer.errors import UsageError
-from optimizer.scaling import scaling_warnings
+from optimizer.solvers.scaling import scaling_warnings
 
 INF = highspy.kHighsInf
 

@@ -12,7 +12,7 @@ maximum); negative means a larger limit costs NPV (a coverage target, a contract
 Zero rows (slack limits) are left out.
 
 The integer-fixed LP says nothing about funding more plants or moving the budget; those are
-discrete and come from re-solving (``optimizer.marginal``).
+discrete and come from re-solving (``optimizer.analyses.marginal``).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from optimizer import charts
+from optimizer.report import charts
 
 if TYPE_CHECKING:
     from optimizer.plan import Plan

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from optimizer.case import Case
-from optimizer.changes import BASE, WHATIFS, Change, whatif_changes
 from optimizer.errors import InputError, InputProblem
 from optimizer.plan import Plan
 from optimizer.runs import OnDone, plan_all
+from optimizer.workbook.changes import BASE, WHATIFS, Change, whatif_changes
 
 
 @dataclass
@@ -35,7 +35,7 @@ class WhatIfs:
 
     def to_excel(self, path: str | Path, *, force: bool = False) -> Path:
         """Write the comparison workbook (KPIs, decisions changed against the base, a chart)."""
-        from optimizer.compare import write_comparison
+        from optimizer.report.compare import write_comparison
 
         return write_comparison(self, Path(path), force=force)
 

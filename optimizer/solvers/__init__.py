@@ -1,0 +1,1 @@
+"""Stage 3, solvers: the hand-off to HiGHS and the solution methods around it."""

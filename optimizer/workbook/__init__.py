@@ -1,0 +1,1 @@
+"""Stage 1, the input workbook: schema, reading, validation, the WhatIfs syntax, the template."""
