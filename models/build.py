@@ -9,7 +9,7 @@ shortfalls) are per year and scenario. Each business rule is one function in
 from __future__ import annotations
 
 import pyomo.environ as pyo
-from optimizer.models import objective, rules
+from optimizer.models import objective, rules, tightening
 from optimizer.models.data import ModelData
 
 
@@ -32,6 +32,8 @@ def create_model(d: ModelData) -> pyo.ConcreteModel:
     rules.add_contract_volumes(m, d)
     rules.add_spot_purchases_within_availability(m, d)
     rules.add_demand_coverage(m, d)
+    tightening.add_coverage_needs_running_capacity(m, d)
+    tightening.add_coverage_needs_signed_contracts(m, d)
     rules.add_capex_concentration_limits(m, d)
     rules.add_revenue_concentration_limits(m, d)
 

@@ -149,6 +149,15 @@ class ModelData:
     def yield_factor(self, project: str, mineral: str, year: int, scenario: str) -> float:
         return self.yield_multiplier.get((project, mineral, year, scenario), 1.0)
 
+    def usable_feed_tpa(self, key: FundKey, year: int) -> float:
+        """Feed a funding choice can process in ``year``: its capacity, or less where its feedstock is scarcer."""
+        p, o, _ = key
+        capacity = self.capacity_tpa[p, o]
+        for feedstock, users in self.feedstock_projects.items():
+            if p in users and (feedstock, year) in self.feedstock_available_t:
+                capacity = min(capacity, self.feedstock_available_t[feedstock, year])
+        return capacity
+
     def capex_factor(self, project: str, year: int, scenario: str) -> float:
         return self.capex_multiplier.get((project, year, scenario), 1.0)
 

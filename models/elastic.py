@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyomo.environ as pyo
+from optimizer.models.tightening import VALID_INEQUALITIES
 from pyomo.repn import generate_standard_repn
 
 Key = tuple[Any, ...]
@@ -116,6 +117,10 @@ def limit_scale(bound: float, body: Any) -> float:
 def relax(m: pyo.ConcreteModel, families: Iterable[str]) -> list[Slack]:
     """Give each row of each named family a slack; minimise the priced sum of slacks."""
     slacks: list[Slack] = []
+    for name in VALID_INEQUALITIES:  # derived from the limits about to be relaxed
+        component = m.component(name)
+        if component is not None:
+            component.deactivate()
     m.elastic_rows = pyo.ConstraintList(doc="limit rows with their slack")
     m.elastic_slack = pyo.VarList(domain=pyo.NonNegativeReals, doc="how far a limit must move")
     for name in families:
