@@ -79,57 +79,13 @@ def add_coverage_needs_running_capacity(m: pyo.ConcreteModel, d: ModelData) -> N
     if not rows:
         return
     by_index = dict(rows)
-    need = {index: d.coverage_required_t[index[0], index[1]] for index in by_index}
+    need_t = {index: d.coverage_required_t[index[0], index[1]] for index in by_index}
     m.coverage_needs_running_capacity = pyo.Constraint(
         list(by_index),
         rule=lambda m, mineral, t, i: (
-            sum(u * m.fund[k] for k, u in by_index[mineral, t, i].items()) >= need[mineral, t, i]
+            sum(u * m.fund[k] for k, u in by_index[mineral, t, i].items()) >= need_t[mineral, t, i]
         ),
         doc="coverage needs funded capacity running that year (valid inequality), t",
-    )
-
-
-def add_coverage_needs_more_than_a_small_plant(m: pyo.ConcreteModel, d: ModelData) -> None:
-    """A funded plant too small to cover a need alone needs other projects to cover the rest.
-
-    (N - u_k) fund[k] <= sum_{j of other projects, running in t} min(N - u_k, u_j) fund[j]
-    for each coverage need N of mineral m in year t, scenario s and choice k with 0 < u_k < N.
-    Valid: with fund[k] = 1, project k delivers at most u_k (its other choices are 0), so the
-    other projects deliver at least N - u_k, and the right side is at least that by the
-    argument of ``add_coverage_needs_running_capacity``; with fund[k] = 0 the left side is 0.
-    (Without it the LP covers 576 t with a 531 t plant plus 8% of another.)
-    """
-    rows: dict[tuple[str, int, int], tuple[FundKey, float, dict[FundKey, float]]] = {}
-    for (mineral, t), need in sorted(d.coverage_required_t.items()):
-        if need <= 0 or (mineral, t) not in d.arcs_by_mineral_year:
-            continue
-        plants = sorted({p for p, _, _ in d.arcs_by_mineral_year[mineral, t]})
-        seen: set[tuple[object, ...]] = set()
-        for s in d.scenarios:
-            capacities = {
-                k: deliverable_t(d, k, mineral, t, s)
-                for p in plants
-                for k in d.funds_operating.get((p, t), [])
-            }
-            for k, u in capacities.items():
-                if not 0 < u < need:
-                    continue
-                rest = need - u
-                others = cover_rows(rest, {j: v for j, v in capacities.items() if j[0] != k[0]})
-                signature = (k, u, tuple(sorted((others or {}).items())))
-                if signature in seen:
-                    continue
-                seen.add(signature)
-                rows[mineral, t, len(rows)] = (k, rest, others or {})
-    if not rows:
-        return
-    m.coverage_needs_more_than_a_small_plant = pyo.Constraint(
-        list(rows),
-        rule=lambda m, mineral, t, i: (
-            rows[mineral, t, i][1] * m.fund[rows[mineral, t, i][0]]
-            <= sum(u * m.fund[j] for j, u in rows[mineral, t, i][2].items())
-        ),
-        doc="a plant too small to cover a need alone needs others for the rest (valid inequality), t",
     )
 
 
