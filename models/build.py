@@ -12,9 +12,18 @@ import pyomo.environ as pyo
 from optimizer.models import objective, rules, tightening
 from optimizer.models.data import ModelData
 
+OPERATIONS = ("feed", "flow", "spot_sale", "spot_buy", "shortfall")
+"""The second-stage variable families: decided per year and scenario, each indexed (..., year,
+scenario). A new operating decision joins this list; everything else is decided once."""
 
-def create_model(d: ModelData) -> pyo.ConcreteModel:
-    """Variables, then each rule in turn, then the objective."""
+
+def create_model(d: ModelData, *, decomposable: bool = False) -> pyo.ConcreteModel:
+    """Variables, then each rule in turn, then the objective.
+
+    ``decomposable``: no variable that sums over scenarios and years (revenue-share limits
+    hold their terms), so that every row but the first-stage ones and the CVaR tail lies
+    within one scenario and year (``optimizer.solvers.benders``).
+    """
     m = pyo.ConcreteModel(name="offtake_portfolio")
     add_decisions(m, d)
     add_operations(m, d)
@@ -35,7 +44,7 @@ def create_model(d: ModelData) -> pyo.ConcreteModel:
     tightening.add_coverage_needs_running_capacity(m, d)
     tightening.add_coverage_needs_signed_contracts(m, d)
     rules.add_capex_concentration_limits(m, d)
-    rules.add_revenue_concentration_limits(m, d)
+    rules.add_revenue_concentration_limits(m, d, short_rows=not decomposable)
 
     objective.add_npv_ledger(m, d)
     objective.add_risk(m, d)

@@ -113,6 +113,9 @@ class ModelData:
     arcs_by_mineral_year: dict[tuple[str, int], list[Arc]] = field(default_factory=dict)
     funds_by_project: dict[str, list[FundKey]] = field(default_factory=dict)
     years_of_contract: dict[str, list[int]] = field(default_factory=dict)
+    arcs_by_year: dict[int, list[Arc]] = field(default_factory=dict)
+    plants_by_year: dict[int, list[str]] = field(default_factory=dict)  # plants that could run in t
+    contracts_by_year: dict[int, list[str]] = field(default_factory=dict)  # contracts active in t
 
     def index(self) -> ModelData:
         by_pmy: dict[tuple[str, str, int], list[Arc]] = defaultdict(list)
@@ -132,9 +135,20 @@ class ModelData:
             by_p[key[0]].append(key)
         self.funds_by_project = dict(by_p)
         by_c: dict[str, list[int]] = defaultdict(list)
+        contracts_by_t: dict[int, list[str]] = defaultdict(list)
         for c, t in self.contract_years:
             by_c[c].append(t)
+            contracts_by_t[t].append(c)
         self.years_of_contract = dict(by_c)
+        self.contracts_by_year = dict(contracts_by_t)
+        arcs_by_t: dict[int, list[Arc]] = defaultdict(list)
+        for arc in self.arcs:
+            arcs_by_t[arc[2]].append(arc)
+        self.arcs_by_year = dict(arcs_by_t)
+        plants_by_t: dict[int, list[str]] = defaultdict(list)
+        for p, t in self.plant_years:
+            plants_by_t[t].append(p)
+        self.plants_by_year = dict(plants_by_t)
         return self
 
     @property

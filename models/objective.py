@@ -44,54 +44,60 @@ def prepayment_benefit_npv_usd_m(d: ModelData, contract: str) -> float:
     return amount * (d.discount_factor[tenor[0]] - repaid)
 
 
+def operations_npv_usd_m(m: pyo.ConcreteModel, d: ModelData, s: str, t: int) -> Any:
+    """The discounted operating cash of year t in scenario s: the ledger's second-stage lines."""
+    df = d.discount_factor[t] * USD_M_PER_USD
+    revenue = sum(
+        df
+        * (d.contract_price_usd_per_t[c, t, s] - d.logistics_usd_per_t.get((p, d.contract_buyer[c]), 0.0))
+        * m.flow[p, c, t, s]
+        for p, c, _ in d.arcs_by_year.get(t, [])
+    )
+    spot_sales = sum(
+        df
+        * d.spot_price_usd_per_t[mineral, t, s]
+        * (1 - d.spot_sale_discount)
+        * m.spot_sale[p, mineral, t, s]
+        for p in d.plants_by_year.get(t, [])
+        for mineral in d.plant_minerals.get(p, [])
+    )
+    spot_buys = sum(
+        df
+        * (
+            d.contract_price_usd_per_t[c, t, s]
+            - d.spot_price_usd_per_t[d.contract_mineral[c], t, s] * (1 + d.spot_premium)
+        )
+        * m.spot_buy[c, t, s]
+        for c in d.contracts_by_year.get(t, [])
+        if (c, t, s) in m.spot_buy
+    )
+    variable = sum(df * d.variable_cost_usd_per_t[p] * m.feed[p, t, s] for p in d.plants_by_year.get(t, []))
+    penalties = sum(
+        df * (d.shortfall_penalty_usd_per_t[c] or 0.0) * m.shortfall[c, t, s]
+        for c in d.contracts_by_year.get(t, [])
+        if (c, t, s) in m.shortfall
+    )
+    return revenue + spot_sales + spot_buys - variable - penalties
+
+
+def decisions_npv_usd_m(m: pyo.ConcreteModel, d: ModelData, s: str) -> Any:
+    """The ledger's first-stage lines in scenario s: capex and fixed opex of funded plants, prepayments."""
+    plants = sum(fund_cost_npv_usd_m(d, k, s) * m.fund[k] for k in d.fund_keys)
+    prepayments = sum(
+        prepayment_benefit_npv_usd_m(d, c) * m.sign[c] for c in d.contracts if d.prepayment_usd_m[c] > 0
+    )
+    return prepayments - plants
+
+
 def add_npv_ledger(m: pyo.ConcreteModel, d: ModelData) -> None:
     """``npv[s]``: the discounted cash of the portfolio in scenario s, USD m."""
-    df = d.discount_factor
-    per_t = USD_M_PER_USD
-
-    def npv(m: pyo.ConcreteModel, s: str) -> Any:
-        revenue = sum(
-            df[t]
-            * per_t
-            * (d.contract_price_usd_per_t[c, t, s] - d.logistics_usd_per_t.get((p, d.contract_buyer[c]), 0.0))
-            * m.flow[p, c, t, s]
-            for p, c, t in d.arcs
-        )
-        spot_sales = sum(
-            df[t]
-            * per_t
-            * d.spot_price_usd_per_t[mineral, t, s]
-            * (1 - d.spot_sale_discount)
-            * m.spot_sale[p, mineral, t, s]
-            for p, t in d.plant_years
-            for mineral in d.plant_minerals.get(p, [])
-        )
-        spot_buys = sum(
-            df[t]
-            * per_t
-            * (
-                d.contract_price_usd_per_t[c, t, s]
-                - d.spot_price_usd_per_t[d.contract_mineral[c], t, s] * (1 + d.spot_premium)
-            )
-            * m.spot_buy[c, t, s]
-            for c, t in d.contract_years
-            if (c, t, s) in m.spot_buy
-        )
-        variable = sum(
-            df[t] * per_t * d.variable_cost_usd_per_t[p] * m.feed[p, t, s] for p, t in d.plant_years
-        )
-        penalties = sum(
-            df[t] * per_t * (d.shortfall_penalty_usd_per_t[c] or 0.0) * m.shortfall[c, t, s]
-            for c, t in d.contract_years
-            if (c, t, s) in m.shortfall
-        )
-        plants = sum(fund_cost_npv_usd_m(d, k, s) * m.fund[k] for k in d.fund_keys)
-        prepayments = sum(
-            prepayment_benefit_npv_usd_m(d, c) * m.sign[c] for c in d.contracts if d.prepayment_usd_m[c] > 0
-        )
-        return revenue + spot_sales + spot_buys - variable - penalties - plants + prepayments
-
-    m.npv = pyo.Expression(d.scenarios, rule=npv, doc="portfolio NPV per scenario, USD m")
+    m.npv = pyo.Expression(
+        d.scenarios,
+        rule=lambda m, s: (
+            decisions_npv_usd_m(m, d, s) + sum(operations_npv_usd_m(m, d, s, t) for t in d.years)
+        ),
+        doc="portfolio NPV per scenario, USD m",
+    )
     m.expected_npv = pyo.Expression(
         expr=sum(d.probability[s] * m.npv[s] for s in d.scenarios), doc="expected NPV, USD m"
     )

@@ -288,15 +288,30 @@ def add_capex_concentration_limits(m: pyo.ConcreteModel, d: ModelData) -> None:
     )
 
 
-def add_revenue_concentration_limits(m: pyo.ConcreteModel, d: ModelData) -> None:
+def add_revenue_concentration_limits(m: pyo.ConcreteModel, d: ModelData, *, short_rows: bool = True) -> None:
     """No buyer or mineral takes more than its share of expected contracted revenue (discounted).
 
     contract_revenue[c] = sum_s p_s sum_t df[t] price[c,t,s] (deliveries + spot purchases)
     sum_{c in member} contract_revenue[c] <= max_share x sum_c contract_revenue[c]
-    (Revenue per contract and in total are variables, so each limit row stays short.)
+    With ``short_rows`` revenue per contract and in total are variables, so each limit row
+    stays short; without, each limit row holds its revenue terms (one row that a
+    decomposition splits by scenario and year).
     """
     limits = [limit for limit in d.limits if not limit.of_capex]
     if not limits:
+        return
+    if not short_rows:
+        revenue = {c: expected_contract_revenue_usd_m(m, d, c) for c in d.contracts}
+        m.revenue_share_within_limit = pyo.Constraint(
+            range(len(limits)),
+            rule=lambda m, i: (
+                (1 - limits[i].max_share) * sum(revenue[c] for c in limits[i].contracts)
+                - limits[i].max_share
+                * sum(revenue[c] for c in d.contracts if c not in set(limits[i].contracts))
+                <= 0
+            ),
+            doc="share of expected contracted revenue per buyer or mineral",
+        )
         return
     m.contract_revenue_usd_m = pyo.Var(
         d.contracts, domain=pyo.NonNegativeReals, doc="expected discounted revenue per contract, USD m"

@@ -9,11 +9,18 @@ the guard.
 The weak spot they address is demand coverage (measured: the root gap of the example is
 14.7% with coverage rows and 5.3% without): in the LP a choice that could deliver u t of
 a mineral covers a need of N t at the fraction N / u.
+
+Rows are generated per year and scenario and then thinned: a cover row whose terms are a
+subset of another's, with no larger coefficients and the same need, makes the other
+redundant (a plant that runs in 2033 still runs in 2034, so the first year of a need
+usually dominates the years after it).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import pyomo.environ as pyo
 from optimizer.models.data import FundKey, ModelData
@@ -21,9 +28,50 @@ from optimizer.models.data import FundKey, ModelData
 # A cover coefficient below this share of the need is dropped: it cannot matter.
 NEGLIGIBLE_SHARE = 1e-9
 
-VALID_INEQUALITIES = ("coverage_needs_running_capacity", "coverage_needs_signed_contracts")
+VALID_INEQUALITIES = (
+    "coverage_needs_running_capacity",
+    "coverage_needs_signed_contracts",
+)
 """Component names. They hold only while the limits they are derived from are hard: a model
 that relaxes those limits (``elastic.relax``) must drop them."""
+
+K = TypeVar("K", bound=Hashable)
+
+
+@dataclass(frozen=True)
+class Cover(Generic[K]):
+    """``sum_j coefficients[j] x[j] >= need x[given]`` (``x[given]`` is 1 when ``given`` is None)."""
+
+    need: float
+    coefficients: dict[K, float]
+    given: K | None = None
+
+    def dominates(self, other: Cover[K]) -> bool:
+        """Every point meeting this row meets ``other``: same need and given, fewer or smaller terms."""
+        return (
+            self.given == other.given
+            and self.need == other.need
+            and all(
+                j in other.coefficients and c <= other.coefficients[j] for j, c in self.coefficients.items()
+            )
+        )
+
+
+def undominated(rows: Iterable[Cover[K]]) -> list[Cover[K]]:
+    """The rows no other row dominates (one of each set of equal rows), in their first order."""
+    kept: list[Cover[K]] = []
+    for row in rows:
+        if any(k.dominates(row) for k in kept):
+            continue
+        kept = [k for k in kept if not row.dominates(k)]
+        kept.append(row)
+    return kept
+
+
+def cover(need: float, capacities: dict[K, float], given: K | None = None) -> Cover[K] | None:
+    """The cover row ``sum_j min(need, u_j) x_j >= need [x_given]``, or None if nothing can cover."""
+    coefficients = {j: min(need, u) for j, u in capacities.items() if u > NEGLIGIBLE_SHARE * need}
+    return Cover(need, coefficients, given) if coefficients else None
 
 
 def deliverable_t(d: ModelData, key: FundKey, mineral: str, year: int, scenario: str) -> float:
@@ -42,50 +90,58 @@ def deliverable_t(d: ModelData, key: FundKey, mineral: str, year: int, scenario:
     return max(0.0, min(recovered_t, contracted_t))
 
 
-def cover_rows(need_t: float, capacities_t: dict[Any, float]) -> dict[Any, float] | None:
-    """Coefficients min(need, u_k) of a cover row ``sum_k min(need, u_k) x_k >= need``, or None if empty."""
-    coefficients = {k: min(need_t, u) for k, u in capacities_t.items() if u > NEGLIGIBLE_SHARE * need_t}
-    return coefficients or None
+def coverage_needs(d: ModelData) -> list[tuple[str, int, float]]:
+    """(mineral, year, need t) for every coverage row the model has."""
+    return [
+        (mineral, t, need)
+        for (mineral, t), need in sorted(d.coverage_required_t.items())
+        if need > 0 and (mineral, t) in d.arcs_by_mineral_year
+    ]
+
+
+def deliverable_by_choice(d: ModelData, mineral: str, t: int, s: str) -> dict[FundKey, float]:
+    """u_k,s for every funding choice that runs in year t at a plant with an arc for the mineral."""
+    plants = sorted({p for p, _, _ in d.arcs_by_mineral_year[mineral, t]})
+    return {k: deliverable_t(d, k, mineral, t, s) for p in plants for k in d.funds_operating.get((p, t), [])}
+
+
+def add_cover_rows(
+    m: pyo.ConcreteModel, name: str, variable: pyo.Var, rows: dict[str, list[Cover[K]]], doc: str
+) -> None:
+    """One constraint family ``name`` from cover rows grouped by mineral, indexed (mineral, i)."""
+    index = {(mineral, i): row for mineral, listed in rows.items() for i, row in enumerate(listed)}
+    if not index:
+        return
+
+    def rule(m: pyo.ConcreteModel, mineral: str, i: int) -> object:
+        row = index[mineral, i]
+        covered = sum(c * variable[j] for j, c in row.coefficients.items())
+        return covered >= row.need * (variable[row.given] if row.given is not None else 1)
+
+    m.add_component(name, pyo.Constraint(list(index), rule=rule, doc=doc))
 
 
 def add_coverage_needs_running_capacity(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Coverage of N t of mineral m in year t needs funded plants running then that can deliver N t.
 
-    sum_{k running in t} min(N, u_k,s) fund[k] >= N   for each (m, t) with N > 0 and each scenario s
-    with a distinct row, u_k,s = ``deliverable_t``. Valid: coverage rows need deliveries of at
-    least N in scenario s, each funded choice delivers at most u_k,s, and at most one choice per
-    project is funded, so when every fund is 0 or 1 the left side is min(N, sum u_k) >= N.
+    sum_{k running in t} min(N, u_k,s) fund[k] >= N   for each need (m, t, N) and scenario s,
+    u_k,s = ``deliverable_t``. Valid: the coverage row needs deliveries of at least N in
+    scenario s, each funded choice delivers at most u_k,s, and at most one choice per project
+    is funded, so when every fund is 0 or 1 the left side is min(N, sum of funded u) >= N.
     """
-    rows: list[tuple[tuple[str, int, int], dict[FundKey, float]]] = []
-    for (mineral, t), need in sorted(d.coverage_required_t.items()):
-        if need <= 0 or (mineral, t) not in d.arcs_by_mineral_year:
-            continue
-        plants = sorted({p for p, _, _ in d.arcs_by_mineral_year[mineral, t]})
-        seen: set[tuple[tuple[FundKey, float], ...]] = set()
+    rows: dict[str, list[Cover[FundKey]]] = {}
+    for mineral, t, need in coverage_needs(d):
         for s in d.scenarios:
-            capacities = {
-                k: deliverable_t(d, k, mineral, t, s)
-                for p in plants
-                for k in d.funds_operating.get((p, t), [])
-            }
-            coefficients = cover_rows(need, capacities)
-            if coefficients is None:
-                continue
-            signature = tuple(sorted(coefficients.items()))
-            if signature in seen:
-                continue
-            seen.add(signature)
-            rows.append(((mineral, t, len(seen)), coefficients))
-    if not rows:
-        return
-    by_index = dict(rows)
-    need_t = {index: d.coverage_required_t[index[0], index[1]] for index in by_index}
-    m.coverage_needs_running_capacity = pyo.Constraint(
-        list(by_index),
-        rule=lambda m, mineral, t, i: (
-            sum(u * m.fund[k] for k, u in by_index[mineral, t, i].items()) >= need_t[mineral, t, i]
-        ),
-        doc="coverage needs funded capacity running that year (valid inequality), t",
+            row = cover(need, deliverable_by_choice(d, mineral, t, s))
+            if row is not None:
+                rows.setdefault(mineral, []).append(row)
+    thinned = {mineral: undominated(listed) for mineral, listed in rows.items()}
+    add_cover_rows(
+        m,
+        "coverage_needs_running_capacity",
+        m.fund,
+        thinned,
+        "coverage needs funded capacity running that year (valid inequality), t",
     )
 
 
@@ -95,20 +151,17 @@ def add_coverage_needs_signed_contracts(m: pyo.ConcreteModel, d: ModelData) -> N
     sum_{c of m active in t, with an arc} min(N, max_tpa[c]) sign[c] >= N
     Valid: coverage counts deliveries to contracts, and a contract takes at most max_tpa x sign.
     """
-    rows: dict[tuple[str, int], dict[str, float]] = {}
-    for (mineral, t), need in sorted(d.coverage_required_t.items()):
-        if need <= 0 or (mineral, t) not in d.arcs_by_mineral_year:
-            continue
+    rows: dict[str, list[Cover[str]]] = {}
+    for mineral, t, need in coverage_needs(d):
         contracts = sorted({c for _, c, _ in d.arcs_by_mineral_year[mineral, t]})
-        coefficients = cover_rows(need, {c: d.max_tpa[c] for c in contracts})
-        if coefficients is not None:
-            rows[mineral, t] = coefficients
-    if not rows:
-        return
-    m.coverage_needs_signed_contracts = pyo.Constraint(
-        list(rows),
-        rule=lambda m, mineral, t: (
-            sum(u * m.sign[c] for c, u in rows[mineral, t].items()) >= d.coverage_required_t[mineral, t]
-        ),
-        doc="coverage needs signed contracts able to take it (valid inequality), t",
+        row = cover(need, {c: d.max_tpa[c] for c in contracts})
+        if row is not None:
+            rows.setdefault(mineral, []).append(row)
+    thinned = {mineral: undominated(listed) for mineral, listed in rows.items()}
+    add_cover_rows(
+        m,
+        "coverage_needs_signed_contracts",
+        m.sign,
+        thinned,
+        "coverage needs signed contracts able to take it (valid inequality), t",
     )

@@ -29,7 +29,9 @@ from optimizer.progress import Progress, RunProgress
 from optimizer.report.compare import default_comparison_path, kpi_table
 from optimizer.report.write import check_writable, plan_target
 from optimizer.runs import default_jobs
+from optimizer.solvers.start import Start
 from optimizer.stdout import JsonStdout, reserved_for_json
+from optimizer.workbook.previous_plan import previous_decisions
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
@@ -187,6 +189,17 @@ def emit_json(document: Any) -> None:
     help="Pass an option to HiGHS as it is (experts; repeatable), e.g. threads=1.",
 )
 @click.option(
+    "--write-mps",
+    "write_mps",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the model exactly as HiGHS receives it (.mps, or .lp), for experts and benchmarks.",
+)
+@click.option(
+    "--no-warm-start",
+    is_flag=True,
+    help="Solve from scratch even when WORKBOOK is a plan (by default its decisions start the solve).",
+)
+@click.option(
     "--limit-steps",
     is_flag=True,
     help="Also re-solve with the budget (and each discrete limit) moved 5% up and down, in parallel, "
@@ -209,6 +222,8 @@ def plan_command(
     quiet: bool,
     as_json: bool,
     highs_options: dict[str, bool | int | float | str],
+    write_mps: Path | None,
+    no_warm_start: bool,
     limit_steps: bool,
     jobs: int | None,
     debug: bool,
@@ -230,6 +245,7 @@ def plan_command(
         progress.stage("reading workbook")
         case = Case.from_excel(workbook)
         target, backup = plan_target(workbook, output, in_place=in_place, force=force)
+        previous = None if no_warm_start else previous_decisions(workbook)
         result = plan(
             case,
             time_limit_s=time_limit_s,
@@ -237,7 +253,11 @@ def plan_command(
             stage=progress.stage,
             log=progress.solver_log if progress.enabled else None,
             highs_options=highs_options,
+            start=Start.of(*previous, "the plan in this workbook") if previous else None,
+            write_model=write_mps,
         )
+        if result.start is not None:
+            progress.stage(result.start.sentence)
         if limit_steps and result.has_solution:
             progress.stage("re-solving with the budget and limits moved a step")
             result = with_limit_steps(result, jobs=jobs, time_limit_s=time_limit_s, mip_gap=mip_gap)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from optimizer.case import Case, records
 from optimizer.models import create_model, extract, prepare
 from optimizer.models.data import ModelData
 from optimizer.solvers.highs import SolveResult, SolverOptions, solve
+from optimizer.solvers.start import Start, StartOutcome
 
 EXIT_CODES = {"optimal": 0, "time_limit": 0, "infeasible": 1, "unbounded": 1, "error": 1, "no_solution": 3}
 
@@ -53,6 +55,7 @@ class Plan:
     messages: list[str] = field(default_factory=list)
     explanation: list[str] = field(default_factory=list)  # infeasible: the limits that must move
     model_size: dict[str, int] = field(default_factory=dict)
+    start: StartOutcome | None = None  # what became of the warm start, if one was given
 
     @property
     def has_solution(self) -> bool:
@@ -61,6 +64,11 @@ class Plan:
     @property
     def exit_code(self) -> int:
         return EXIT_CODES[self.status]
+
+    def as_start(self, source: str) -> Start:
+        """This plan's funding and signing, to start another solve from."""
+        funded = [(str(r["project"]), str(r["option"]), int(r["start_year"])) for r in records(self.funded)]
+        return Start.of(funded, (str(c) for c in self.signed.get("contract", [])), source)
 
     def summary(self, output: Path | None = None) -> dict[str, Any]:
         """The ``--json`` object of SPEC section 5 (keys are an interface: add, never rename)."""
@@ -109,8 +117,15 @@ def plan(
     stochastic_value: bool = True,
     highs_options: Mapping[str, bool | int | float | str] | None = None,
     marginal_values: bool = True,
+    start: Start | None = None,
+    write_model: Path | None = None,
 ) -> Plan:
     """Optimise one case. ``time_limit_s`` and ``mip_gap`` override the Settings sheet.
+
+    ``write_model``: also write the model exactly as HiGHS receives it (``.mps`` or ``.lp``).
+    ``start``: funding and signing to start the MIP from (``Plan.as_start`` of an earlier
+    plan, ``optimizer.workbook.previous_plan``); it is checked against today's limits and
+    dropped if it no longer holds (``Plan.start`` says which).
 
     With several scenarios and ``stochastic_value``, two more solves measure the value of
     the stochastic solution (the plan for the average scenario, evaluated in each scenario).
@@ -133,6 +148,8 @@ def plan(
         log=log,
         highs_options=dict(highs_options or {}),
         duals=marginal_values,
+        start=start,
+        write_model=write_model,
     )
     if d.uncoverable_demand:
         notify("explaining why no plan is feasible")
@@ -182,12 +199,15 @@ def plan(
     notify("reading the plan")
     t0 = time.perf_counter()
     built = extracted_plan(case, d, m, result, timings, size)
+    built.start = result.start
+    timings["start_s"] = result.start_s
     timings["extract_s"] = time.perf_counter() - t0
     vss = None
     if stochastic_value and len(d.scenarios) > 1 and built.expected_npv_usd_m is not None:
         notify("value of the stochastic solution: planning for the average scenario")
         t0 = time.perf_counter()
-        vss = value_of_stochastic_solution(case, d, built.expected_npv_usd_m, options)
+        own = dataclasses.replace(options, start=built.as_start("the stochastic plan"), duals=False)
+        vss = value_of_stochastic_solution(case, d, built.expected_npv_usd_m, own)
         timings["stochastic_value_s"] = time.perf_counter() - t0
         if vss.message:
             built.messages.append(vss.message)

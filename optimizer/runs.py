@@ -20,6 +20,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from optimizer.case import Case
 from optimizer.errors import ClusterError
 from optimizer.plan import Plan, plan
+from optimizer.solvers.start import Start
 
 OnDone = Callable[[str, Plan], None]
 """Called in the calling process as each run finishes: its name and its plan."""
@@ -27,13 +28,15 @@ OnDone = Callable[[str, Plan], None]
 CONNECT_TIMEOUT_S = 30
 
 
-def solve_case(case: Case, time_limit_s: float | None, mip_gap: float | None) -> Plan:
+def solve_case(
+    case: Case, time_limit_s: float | None, mip_gap: float | None, start: Start | None = None
+) -> Plan:
     """What a worker runs for one case: prepare, build, solve, extract (module level, so it pickles by name).
 
     Runs in a batch skip the value of the stochastic solution (two more solves each): it
     describes one plan against its average-scenario twin, not a comparison between runs.
     """
-    return plan(case, time_limit_s=time_limit_s, mip_gap=mip_gap, stochastic_value=False)
+    return plan(case, time_limit_s=time_limit_s, mip_gap=mip_gap, stochastic_value=False, start=start)
 
 
 def default_jobs() -> int:
@@ -52,12 +55,14 @@ def plan_all(
     time_limit_s: float | None = None,
     mip_gap: float | None = None,
     on_done: OnDone | None = None,
+    start: Start | None = None,
 ) -> dict[str, Plan]:
     """Plan every case and return the plans under the same names, in the same order.
 
     ``jobs`` local worker processes (default: the number of cores; 1 runs in this process),
     or, with ``scheduler`` (``tcp://host:port``), the workers of that Dask cluster (needs the
-    ``cluster`` extra). ``time_limit_s`` and ``mip_gap`` override each case's Settings.
+    ``cluster`` extra). ``time_limit_s`` and ``mip_gap`` override each case's Settings;
+    ``start`` (``Plan.as_start``) starts every solve, where it still holds.
 
     >>> import math
     >>> from optimizer import Case, plan_all
@@ -74,25 +79,30 @@ def plan_all(
     done = on_done or (lambda name, result: None)
     workers = min(jobs or default_jobs(), len(cases))
     if scheduler is not None:
-        finished = on_dask(cases, scheduler, time_limit_s, mip_gap, done)
+        finished = on_dask(cases, scheduler, time_limit_s, mip_gap, done, start)
     elif workers <= 1:
         finished = {}
         for name, case in cases.items():
-            finished[name] = solve_case(case, time_limit_s, mip_gap)
+            finished[name] = solve_case(case, time_limit_s, mip_gap, start)
             done(name, finished[name])
     else:
-        finished = on_processes(cases, workers, time_limit_s, mip_gap, done)
+        finished = on_processes(cases, workers, time_limit_s, mip_gap, done, start)
     return {name: finished[name] for name in cases}
 
 
 def on_processes(
-    cases: Mapping[str, Case], workers: int, time_limit_s: float | None, mip_gap: float | None, done: OnDone
+    cases: Mapping[str, Case],
+    workers: int,
+    time_limit_s: float | None,
+    mip_gap: float | None,
+    done: OnDone,
+    start: Start | None,
 ) -> dict[str, Plan]:
     finished: dict[str, Plan] = {}
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures: dict[Future[Plan], str] = {
-            pool.submit(solve_case, case, time_limit_s, mip_gap): name for name, case in cases.items()
+            pool.submit(solve_case, case, time_limit_s, mip_gap, start): name for name, case in cases.items()
         }
         for future in as_completed(futures):
             name = futures[future]
@@ -102,7 +112,12 @@ def on_processes(
 
 
 def on_dask(
-    cases: Mapping[str, Case], scheduler: str, time_limit_s: float | None, mip_gap: float | None, done: OnDone
+    cases: Mapping[str, Case],
+    scheduler: str,
+    time_limit_s: float | None,
+    mip_gap: float | None,
+    done: OnDone,
+    start: Start | None,
 ) -> dict[str, Plan]:
     """Submit every case to the Dask scheduler at ``scheduler`` and collect the plans as they finish."""
     try:
@@ -123,7 +138,7 @@ def on_dask(
     with client:
         futures = {
             client.submit(
-                solve_case, case, time_limit_s, mip_gap, key=f"optimize-{batch}-{i}", pure=False
+                solve_case, case, time_limit_s, mip_gap, start, key=f"optimize-{batch}-{i}", pure=False
             ): name
             for i, (name, case) in enumerate(cases.items())
         }

@@ -78,6 +78,8 @@ def frontier(
     """Up to ``points`` efficient (CVaR, E[NPV]) pairs from the risk-neutral plan to the safest."""
     notify = stage or (lambda _: None)
 
+    neighbour: list[Plan] = []  # the last plan found: each point starts from its neighbour
+
     def solve(risk_aversion: float, floor: float | None, label: str) -> Plan | None:
         notify(label)
         result = plan(
@@ -85,8 +87,13 @@ def frontier(
             time_limit_s=time_limit_s,
             mip_gap=mip_gap,
             stochastic_value=False,
+            marginal_values=False,
+            start=neighbour[-1].as_start("the neighbouring point") if neighbour else None,
         )
-        return result if result.has_solution else None
+        if not result.has_solution:
+            return None
+        neighbour.append(result)
+        return result
 
     best_npv = solve(0.0, None, "frontier: best expected NPV")
     if best_npv is None:

@@ -80,7 +80,13 @@ def limit_steps(
         for name, (limit, step) in moves.items()
     }
     plans = plan_all(
-        cases, jobs=jobs, scheduler=scheduler, time_limit_s=time_limit_s, mip_gap=mip_gap, on_done=on_done
+        cases,
+        jobs=jobs,
+        scheduler=scheduler,
+        time_limit_s=time_limit_s,
+        mip_gap=mip_gap,
+        on_done=on_done,
+        start=base.as_start("the plan"),
     )
     rows = [step_row(base, limit, step, plans[name]) for name, (limit, step) in moves.items()]
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -7,6 +7,7 @@ It is what a financier gains by planning against the scenarios rather than their
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import pyomo.environ as pyo
@@ -55,7 +56,8 @@ def value_of_stochastic_solution(
 ) -> StochasticValue:
     """Solve the average scenario, fix its decisions, and evaluate them in every scenario.
 
-    ``stochastic`` is the case's model data as the plan was made from it (not prepared again).
+    ``stochastic`` is the case's model data as the plan was made from it (not prepared again);
+    ``options.start`` (the stochastic plan) starts the average-scenario MIP.
     """
     average = prepare(case, mean_value=True)
     m_average = create_model(average)
@@ -68,7 +70,7 @@ def value_of_stochastic_solution(
     signed = set(signed_contracts(m_average, average))
     m = create_model(stochastic)
     fix_first_stage(m, funded, signed)
-    second = solve(m, options)
+    second = solve(m, dataclasses.replace(options, start=None))
     if not second.has_solution:
         return StochasticValue(
             None,

@@ -10,6 +10,7 @@ from optimizer.case import Case
 from optimizer.errors import InputError, InputProblem
 from optimizer.plan import Plan
 from optimizer.runs import OnDone, plan_all
+from optimizer.solvers.start import Start
 from optimizer.workbook.changes import BASE, WHATIFS, Change, whatif_changes
 
 
@@ -80,10 +81,26 @@ def run_whatifs(
     mip_gap: float | None = None,
     on_done: OnDone | None = None,
 ) -> WhatIfs:
-    """Plan the base case and every variant on its WhatIfs sheet (see ``plan_all`` for the executors)."""
-    cases = {BASE: case, **variants(case)}
-    plans = plan_all(
-        cases, jobs=jobs, scheduler=scheduler, time_limit_s=time_limit_s, mip_gap=mip_gap, on_done=on_done
-    )
+    """Plan the base case, then every variant on its WhatIfs sheet started from the base plan.
+
+    The variants run in parallel (see ``plan_all`` for the executors); each starts from the
+    base plan's funding and signing where that still holds under its changes.
+    """
+    others = variants(case)
+
+    def run(cases: dict[str, Case], start: Start | None) -> dict[str, Plan]:
+        return plan_all(
+            cases,
+            jobs=jobs,
+            scheduler=scheduler,
+            time_limit_s=time_limit_s,
+            mip_gap=mip_gap,
+            on_done=on_done,
+            start=start,
+        )
+
+    plans = run({BASE: case}, None)
+    base = plans[BASE]
+    plans.update(run(others, base.as_start("the base plan") if base.has_solution else None))
     changes = {BASE: [], **case_whatifs(case)}
     return WhatIfs(plans, changes)

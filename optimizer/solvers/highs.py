@@ -17,12 +17,14 @@ from typing import Any
 import highspy
 import numpy as np
 import pyomo.environ as pyo
+import scipy.sparse as sp
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from optimizer import stdout
 from optimizer.errors import UsageError
 from optimizer.solvers.scaling import scaling_warnings
+from optimizer.solvers.start import Start, StartOutcome, apply_start
 
 INF = highspy.kHighsInf
 
@@ -59,6 +61,8 @@ class SolverOptions:
     relax_integrality: bool = False  # solve the LP relaxation (benchmarks)
     highs_options: Mapping[str, bool | int | float | str] = field(default_factory=dict)  # experts' extras
     duals: bool = False  # also solve the LP with integers fixed and return its row duals
+    start: Start | None = None  # funding and signing to start the MIP from (checked, never trusted)
+    write_model: Path | None = None  # write the model exactly as HiGHS receives it (.mps or .lp)
 
 
 @dataclass
@@ -79,6 +83,8 @@ class SolveResult:
     row_duals: dict[Any, float] = field(default_factory=dict)  # Pyomo constraint -> d objective / d bound
     warnings: list[str] = field(default_factory=list)  # e.g. a badly scaled model
     duals_s: float = 0.0
+    start: StartOutcome | None = None
+    start_s: float = 0.0  # completing and checking the start (part of solve_s)
 
     @property
     def has_solution(self) -> bool:
@@ -92,6 +98,8 @@ class CompiledModel:
     lp: Any
     columns: list[Any]
     rows: list[Any]
+    matrix: Any = None  # the constraint matrix, scipy CSR, rows x columns
+    other_objectives: list[tuple[Any, np.ndarray, float]] = field(default_factory=list)  # beyond the first
 
 
 def compile_model(model: pyo.ConcreteModel, relax_integrality: bool = False) -> CompiledModel:
@@ -121,7 +129,22 @@ def compile_model(model: pyo.ConcreteModel, relax_integrality: bool = False) -> 
             highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous for flag in integer
         ]
     lp.sense_ = highspy.ObjSense.kMaximize if objective.sense == pyo.maximize else highspy.ObjSense.kMinimize
-    return CompiledModel(lp=lp, columns=columns, rows=[con for con, _ in info.rows])
+    costs = info.c.tocsr()
+    others = [
+        (
+            info.objectives[i],
+            np.asarray(costs[[i], :].toarray(), dtype=float).ravel(),
+            float(info.c_offset[i]),
+        )
+        for i in range(1, len(info.objectives))
+    ]
+    return CompiledModel(
+        lp=lp,
+        columns=columns,
+        rows=[con for con, _ in info.rows],
+        matrix=sp.csr_matrix(info.A),
+        other_objectives=others,
+    )
 
 
 def model_scaling_warnings(compiled: CompiledModel) -> list[str]:
@@ -205,10 +228,17 @@ def solve(model: pyo.ConcreteModel, options: SolverOptions) -> SolveResult:
     compiled_at = time.perf_counter()
     h = new_highs(options)
     h.passModel(compiled.lp)
+    if options.write_model is not None:
+        write_model_file(h, options.write_model)
     handed_at = time.perf_counter()
+    outcome = None
+    if options.start is not None and not options.relax_integrality:
+        outcome = apply_start(h, compiled.columns, options.start, run_interruptibly)
+    started_at = time.perf_counter()
     run_interruptibly(h)
     solved_at = time.perf_counter()
     result = read_result(h, compiled, compiled_at - started, handed_at - compiled_at, solved_at - handed_at)
+    result.start, result.start_s = outcome, started_at - handed_at
     result.warnings = model_scaling_warnings(compiled)
     if result.has_solution:
         load_solution(h, compiled)
@@ -320,4 +350,15 @@ def write_mps(model: pyo.ConcreteModel, path: Path) -> None:
     """Write exactly the model HiGHS would solve, for running HiGHS alone on it."""
     h = new_highs(SolverOptions())
     h.passModel(compile_model(model).lp)
-    h.writeModel(str(path))
+    write_model_file(h, path)
+
+
+def write_model_file(h: highspy.Highs, path: Path) -> None:
+    """HiGHS's model as a file (format from the suffix: .mps or .lp), written whole or not at all."""
+    partial = path.with_name(f".{path.stem}-partial{path.suffix}")
+    if h.writeModel(str(partial)) == highspy.HighsStatus.kError or not partial.exists():
+        partial.unlink(missing_ok=True)
+        raise UsageError(
+            f"HiGHS could not write the model to {path}; use a .mps or .lp file in a writable folder"
+        )
+    partial.replace(path)
