@@ -50,6 +50,27 @@ class Table:
         return [col.name for col in self.columns]
 
 
+MAGNITUDES: tuple[tuple[str, float, str], ...] = (
+    ("_usd_m", 1e6, "USD m (millions of US dollars): at most USD 1 trillion"),
+    ("_usd_per_t", 1e10, "USD per tonne: at most USD 10 billion per tonne"),
+    ("_tpa", 1e10, "tonnes per year: at most 10 billion tonnes a year"),
+    ("_t", 1e10, "tonnes: at most 10 billion tonnes"),
+    ("_s", 1e9, "seconds: at most a billion seconds"),
+)
+"""Column-name suffix -> the largest magnitude any real case has, and the unit in words.
+
+Far beyond any real value (capex 1e300) a number is a typo or an attack, and would reach
+the solver as a coefficient it cannot handle: validation names its cell instead."""
+
+
+def largest_real_value(name: str) -> tuple[float, str] | None:
+    """The largest magnitude a column or setting named ``name`` may hold, by the unit its name carries."""
+    for suffix, limit, unit in MAGNITUDES:
+        if name.endswith(suffix):
+            return limit, unit
+    return None
+
+
 SOURCE = Column("source", "str", "Where the figures in this row come from (free text, ignored by the model).")
 NOTES = Column("notes", "str", "Free-text notes (ignored by the model).")
 
@@ -539,9 +560,10 @@ TABLES = (
             Column(
                 "multiplier",
                 "float",
-                "Factor applied (0.5 halves, 3 triples, 0 shuts).",
+                "Factor applied (0.5 halves, 3 triples, 0 shuts; at most 1000).",
                 required=True,
                 minimum=0.0,
+                maximum=1000.0,
             ),
             SOURCE,
             NOTES,

@@ -1,0 +1,334 @@
+"""Anyone's workbook, however careless or hostile, gets a clean answer: the inventory.
+
+``INVENTORY`` lists the hostile inputs and conditions met so far (issue 12) with what each
+must get: the exit code and the exact lines on stderr, no traceback, and nothing written
+unless a plan is the right answer. ``test_each_hostile_input_gets_its_answer`` runs every
+entry through the real command. What needs more than one command line (a second process,
+a signal, a socket that never answers, a read-only folder, a property over a family of
+names) has its own test, listed in ``ALSO_TESTED`` with what it must get.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from optimizer.cli import main
+from tests.support import hostile
+from tests.support.workbooks import ONE_YEAR, Rows, one_year_case, write_workbook
+
+Make = Callable[[Path], Path]
+"""Writes the hostile input into a folder and returns its path."""
+
+RESAVE = "save the workbook from Excel again as .xlsx (Excel Workbook) and try again"
+REPAIR = "open it in Excel (which can often repair it), save it as .xlsx and try again"
+BUDGET_CELL = "B6"  # Settings: header, base_year, end_year, discount_rate, mip_gap, budget_usd_m
+BUDGET = 123.25
+
+
+@dataclass(frozen=True)
+class Hostile:
+    """One hostile input: how to make it, the command, and the answer it must get."""
+
+    what: str
+    make: Make
+    exit_code: int
+    stderr: tuple[str, ...]
+    command: str = "validate"
+    stdout: str = ""
+
+    def __str__(self) -> str:
+        return self.what
+
+
+def base_case(folder: Path, **sheets: Rows) -> Path:
+    """The one-year case with a budget (Settings!B6), as ``base.xlsx``."""
+    return write_workbook(folder / "base.xlsx", one_year_case(**sheets), {**ONE_YEAR, "budget_usd_m": BUDGET})
+
+
+def rebuilt(build: Callable[[Path, Path], Path]) -> Make:
+    """``build(base, target)`` makes ``case.xlsx`` from the base case, which is then removed."""
+
+    def make(folder: Path) -> Path:
+        source = base_case(folder)
+        target = build(source, folder / "case.xlsx")
+        source.unlink()
+        return target
+
+    return make
+
+
+def edited(edit: Callable[[object], None]) -> Make:
+    """The base case saved as ``case.xlsx`` after ``edit(workbook)`` through openpyxl."""
+
+    def make(folder: Path) -> Path:
+        source = base_case(folder)
+        workbook = load_workbook(source)
+        edit(workbook)
+        target = folder / "case.xlsx"
+        workbook.save(target)
+        source.unlink()
+        return target
+
+    return make
+
+
+def in_sheet(sheet: str, old: bytes, new: bytes) -> Make:
+    """The base case with ``old`` replaced by ``new`` in ``sheet``'s XML."""
+    return rebuilt(lambda s, t: hostile.repack(s, t, hostile.in_part(hostile.sheet_part(s, sheet), old, new)))
+
+
+def cell_value(sheet: str, cell: str, value: object) -> Callable[[object], None]:
+    def edit(workbook: object) -> None:
+        workbook[sheet][cell] = value  # type: ignore[index]
+
+    return edit
+
+
+def renamed_sheet(old: str, new: str) -> Make:
+    """A second sheet named ``new`` (differing from ``old`` only in case or spaces), at the XML level."""
+
+    def build(source: Path, target: Path) -> Path:
+        workbook = load_workbook(source)
+        workbook.copy_worksheet(workbook[old]).title = "Copy"
+        copied = target.with_name("copied.xlsx")
+        workbook.save(copied)
+        hostile.repack(copied, target, hostile.in_part("xl/workbook.xml", b'"Copy"', f'"{new}"'.encode()))
+        copied.unlink()
+        return target
+
+    return rebuilt(build)
+
+
+def far_cell_in_a_sheet_of_ours(workbook: object) -> None:
+    """The user's own sheet, with something typed at Z1048576."""
+    workbook.create_sheet("Notes")["Z1048576"] = 1  # type: ignore[attr-defined]
+
+
+def problems(*lines: str) -> tuple[str, ...]:
+    return (f"Error: the input has {len(lines)} problem(s):", *lines)
+
+
+INVENTORY: list[Hostile] = [
+    # --- resource exhaustion: limits on what is unpacked and read --------------------------
+    Hostile(
+        "a sheet whose <dimension> reaches XFD1048576 (the reader would allocate 549 GB)",
+        rebuilt(lambda s, t: hostile.with_dimension(s, t, "Projects", "A1:XFD1048576")),
+        2,
+        problems(
+            "Projects!XFD1048576: the sheet's used range reaches this cell (17,179,869,184 cells), more than "
+            "the 2,000,000 cells per sheet the tool reads; delete the rows and columns beyond the table "
+            "(Ctrl+End in Excel shows the last used cell) and save"
+        ),
+    ),
+    Hostile(
+        "a far cell (Z1048576) in a sheet the model reads",
+        edited(cell_value("Projects", "Z1048576", 1)),
+        2,
+        problems(
+            "Projects!Z1048576: the sheet's used range reaches this cell (27,262,976 cells), more than "
+            "the 2,000,000 cells per sheet the tool reads; delete the rows and columns beyond the table "
+            "(Ctrl+End in Excel shows the last used cell) and save"
+        ),
+    ),
+    Hostile(
+        "a far cell (Z1048576) in a sheet nobody uses: that sheet is never read",
+        edited(far_cell_in_a_sheet_of_ours),
+        0,
+        (),
+        stdout="case.xlsx: no problems found",
+    ),
+    Hostile(
+        "a 50 MB part that packs to 50 kB (a zip bomb in a part nobody uses)",
+        rebuilt(lambda s, t: hostile.with_extra_parts(s, t, {"xl/media/big.bin": hostile.bomb(50 * 2**20)})),
+        2,
+        problems(
+            "case.xlsx: part xl/media/big.bin unpacks to 1,029 times its packed size (an Excel file packs "
+            f"about 10 to 1; the tool reads at most 200 to 1); {RESAVE}"
+        ),
+    ),
+    Hostile(
+        "a sheet padded with 20 MB of blanks between its cells",
+        in_sheet("Projects", b"<sheetData>", b"<sheetData>" + b" " * (20 * 2**20)),
+        2,
+        problems(
+            "case.xlsx: part xl/worksheets/sheet3.xml unpacks to 1,000 times its packed size (an Excel file "
+            f"packs about 10 to 1; the tool reads at most 200 to 1); {RESAVE}"
+        ),
+    ),
+    # --- the package: part names, DTDs, damage ----------------------------------------------
+    Hostile(
+        "zip entries named ../../ and with an absolute path",
+        rebuilt(lambda s, t: hostile.with_extra_parts(s, t, {"../../evil.sh": b"x", "/etc/evil": b"y"})),
+        2,
+        problems(
+            f"case.xlsx: holds a part named '../../evil.sh', outside the workbook (a path with .. or a leading /); {RESAVE}",
+            f"case.xlsx: holds a part named '/etc/evil', outside the workbook (a path with .. or a leading /); {RESAVE}",
+        ),
+    ),
+    Hostile(
+        "a DOCTYPE with an internal entity in [Content_Types].xml",
+        rebuilt(lambda s, t: hostile.with_doctype(s, t, hostile.TYPES, *hostile.ENTITY_IN_TYPES)),
+        2,
+        problems(
+            "case.xlsx: part [Content_Types].xml declares a DTD (<!DOCTYPE ...>), which Excel never writes and "
+            f"the tool refuses (its entities could expand without bound); {RESAVE}"
+        ),
+        command="plan",
+    ),
+    Hostile(
+        "a DOCTYPE in xl/styles.xml",
+        rebuilt(lambda s, t: hostile.with_doctype(s, t, "xl/styles.xml", b"<!DOCTYPE styleSheet>\n", None)),
+        2,
+        problems(
+            "case.xlsx: part xl/styles.xml declares a DTD (<!DOCTYPE ...>), which Excel never writes and "
+            f"the tool refuses (its entities could expand without bound); {RESAVE}"
+        ),
+        command="plan",
+    ),
+    Hostile(
+        "entities expanding to entities in [Content_Types].xml (billion laughs)",
+        rebuilt(lambda s, t: hostile.with_doctype(s, t, hostile.TYPES, *hostile.LAUGHS)),
+        2,
+        problems(
+            "case.xlsx: part [Content_Types].xml declares a DTD (<!DOCTYPE ...>), which Excel never writes and "
+            f"the tool refuses (its entities could expand without bound); {RESAVE}"
+        ),
+    ),
+    Hostile(
+        "a truncated [Content_Types].xml (passed validate, then an lxml traceback after the solve)",
+        rebuilt(lambda s, t: hostile.truncated(s, t, hostile.TYPES)),
+        2,
+        problems(
+            "case.xlsx: is damaged and cannot be read as an Excel workbook (part [Content_Types].xml is not "
+            f"well-formed XML: unclosed token, line 1, column 839); {REPAIR}"
+        ),
+        command="plan",
+    ),
+    # --- sheets whose names differ only in case or spaces -----------------------------------
+    Hostile(
+        "sheets Contracts and 'Contracts ' (a trailing space)",
+        renamed_sheet("Contracts", "Contracts "),
+        2,
+        problems(
+            "Contracts: the workbook has 2 sheets named 'Contracts' and 'Contracts ', which differ only in "
+            "case or spaces, so it is unclear which one to read; rename or delete all but one of them"
+        ),
+    ),
+    Hostile(
+        "sheets Contracts and contracts",
+        renamed_sheet("Contracts", "contracts"),
+        2,
+        problems(
+            "Contracts: the workbook has 2 sheets named 'Contracts' and 'contracts', which differ only in "
+            "case or spaces, so it is unclear which one to read; rename or delete all but one of them"
+        ),
+        command="plan",
+    ),
+    # --- cells that must not be taken as blank ----------------------------------------------
+    Hostile(
+        "NaN in an optional cell (budget_usd_m: the budget would become unlimited)",
+        in_sheet("Settings", f"<v>{BUDGET}</v>".encode(), b"<v>NaN</v>"),
+        2,
+        problems(
+            f"Settings!{BUDGET_CELL}: holds NaN, which is not a real number; type the number, or clear the cell "
+            "to take its default"
+        ),
+        command="plan",
+    ),
+    Hostile(
+        "the error constant #N/A typed in an optional cell (budget_usd_m)",
+        edited(cell_value("Settings", BUDGET_CELL, "#N/A")),
+        2,
+        problems(
+            f"Settings!{BUDGET_CELL}: holds the error value #N/A, not a value; type the value, or clear the "
+            "cell to take its default"
+        ),
+        command="plan",
+    ),
+    Hostile(
+        "#DIV/0! in a required cell (was reported as blank)",
+        edited(cell_value("Options", "D2", "#DIV/0!")),
+        2,
+        problems(
+            "Options!D2: holds the error value #DIV/0!, not a value; type the value, or clear the cell to take "
+            "its default"
+        ),
+    ),
+    # --- numbers beyond any real value ------------------------------------------------------
+    Hostile(
+        "capex 1e300",
+        edited(cell_value("Options", "D2", 1e300)),
+        2,
+        problems(
+            "Options!D2: capex_usd_m is 1e+300, beyond any real value; check the number and its unit, USD m "
+            "(millions of US dollars): at most USD 1 trillion"
+        ),
+    ),
+    Hostile(
+        "1e309 in the sheet XML (read as infinity)",
+        in_sheet("Options", b"<v>0.5</v>", b"<v>1e309</v>"),
+        2,
+        problems(
+            "Options!D2: holds 1e309, which is not a real number; type the number, or clear the cell to take its default"
+        ),
+    ),
+    Hostile(
+        "inf in the sheet XML",
+        in_sheet("Minerals", b"<v>10000</v>", b"<v>inf</v>"),
+        2,
+        problems(
+            "Minerals!B2: holds inf, which is not a real number; type the number, or clear the cell to take its default"
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("entry", INVENTORY, ids=str)
+def test_each_hostile_input_gets_its_answer(
+    entry: Hostile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = entry.make(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    monkeypatch.chdir(tmp_path)
+    args = [entry.command, path.name]
+    if entry.command == "plan":
+        args += ["-o", "plan.xlsx", "--quiet"]
+    result = CliRunner().invoke(main, args)
+    assert "Traceback" not in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert (result.exit_code, tuple(line.strip() for line in result.stderr.splitlines())) == (
+        entry.exit_code,
+        entry.stderr,
+    )
+    assert result.stdout.strip() == entry.stdout
+    if entry.exit_code == 2:
+        assert sorted(p.name for p in tmp_path.iterdir()) == before, "nothing may be written"
+
+
+def test_orphan_tables_do_not_make_writing_quadratic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """8,000 table parts no sheet uses: [Content_Types].xml is parsed a few times, not once per part."""
+    from optimizer.report.xlsx import package
+
+    source = base_case(tmp_path)
+    workbook = hostile.with_orphan_tables(source, tmp_path / "case.xlsx", 8000)
+    parsed_types = 0
+    parse = package.parse_xml
+
+    def counting(data: bytes) -> object:
+        nonlocal parsed_types
+        parsed_types += b"<Types" in data[:300]
+        return parse(data)
+
+    monkeypatch.setattr(package, "parse_xml", counting)
+    result = CliRunner().invoke(main, ["plan", str(workbook), "-o", str(tmp_path / "plan.xlsx"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert 1 <= parsed_types <= 5
+    with zipfile.ZipFile(tmp_path / "plan.xlsx") as plan:
+        assert len([n for n in plan.namelist() if n.startswith("xl/tables/")]) > 8000
