@@ -10,6 +10,8 @@ names) has its own test, listed in ``ALSO_TESTED`` with what it must get.
 
 from __future__ import annotations
 
+import re
+import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +19,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from optimizer.cli import main
@@ -332,3 +336,134 @@ def test_orphan_tables_do_not_make_writing_quadratic(tmp_path: Path, monkeypatch
     assert 1 <= parsed_types <= 5
     with zipfile.ZipFile(tmp_path / "plan.xlsx") as plan:
         assert len([n for n in plan.namelist() if n.startswith("xl/tables/")]) > 8000
+
+
+# --- names are data, never code -------------------------------------------------------------
+
+FORMULA_LEADS = ("=", "+", "-", "@")
+ISSUE_NAMES = (
+    "=cmd|' /C calc'!A0",
+    '=HYPERLINK("http://127.0.0.1/","click")',
+    "@SUM(1+1)*cmd",
+    "+1+1",
+    "-2+3",
+)
+
+
+def as_text(path: Path) -> Path:
+    """Store every cell openpyxl took for a formula as the text it is (an input typed by a user)."""
+    workbook = load_workbook(path)
+    for sheet in workbook:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+    workbook.save(path)
+    return path
+
+
+def named_case(folder: Path, names: dict[str, str], whatifs: bool = False) -> Path:
+    """The one-year case with project A, the buyer, contract K, the mineral and a scenario renamed."""
+    project, buyer, contract, mineral, scenario = (
+        names["project"],
+        names["buyer"],
+        names["contract"],
+        names["mineral"],
+        names["scenario"],
+    )
+    sheets = one_year_case(
+        Scenarios=[
+            {"scenario": scenario, "probability": 0.5},
+            {"scenario": "calm", "probability": 0.5},
+        ],
+        Demand=[{"mineral": mineral, "year": 2026, "demand_t": 40, "min_coverage": 0.5}],
+    )
+    for table in ("Projects", "Options", "Yields"):
+        for row in sheets[table]:
+            row["project"] = project if row["project"] == "A" else row["project"]
+    for table in ("Yields", "Contracts", "Minerals"):
+        for row in sheets[table]:
+            row["mineral"] = mineral
+    sheets["Buyers"][0]["buyer"] = buyer
+    sheets["Contracts"][0].update(buyer=buyer, contract=contract)
+    if whatifs:
+        sheets["WhatIfs"] = [
+            {"whatif": names["whatif"], "target": "Settings.budget_usd_m", "op": "set", "value": 0.3}
+        ]
+    return as_text(write_workbook(folder / "case.xlsx", sheets, {**ONE_YEAR, "budget_usd_m": 5}))
+
+
+def formulas_in(path: Path) -> list[str]:
+    """Every formula element in the workbook's sheets, as ``part: xml``."""
+    found = []
+    with zipfile.ZipFile(path) as package:
+        for name in package.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                data = package.read(name).decode()
+                found += [
+                    f"{name}: {m}"
+                    for m in re.findall(r"<(?:\w+:)?f[ >].*?</(?:\w+:)?f>|<(?:\w+:)?f [^>]*/>", data)
+                ]
+    return found
+
+
+def text_cells(path: Path, sheet: str) -> set[str]:
+    """The values of ``sheet``'s text cells."""
+    book = load_workbook(path)
+    return {c.value for row in book[sheet].iter_rows() for c in row if c.data_type == "s" and c.value}
+
+
+hostile_names = st.builds(
+    lambda lead, rest: (lead + rest).rstrip(),
+    st.sampled_from(FORMULA_LEADS),
+    st.text(st.characters(min_codepoint=32, max_codepoint=0x2FF), max_size=24),
+)
+
+
+@settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(hostile_names, min_size=5, max_size=5, unique_by=str.lower))
+@example(list(ISSUE_NAMES))
+def test_any_name_starting_like_a_formula_is_written_as_text(names: list[str]) -> None:
+    """Project, buyer, contract, mineral and scenario named =..., +..., -..., @...: every cell is text."""
+    assume(all(name.strip() for name in names))
+    roles = dict(zip(("project", "buyer", "contract", "mineral", "scenario"), names, strict=True))
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        workbook = named_case(folder, roles)
+        output = folder / "plan.xlsx"
+        result = CliRunner().invoke(main, ["plan", str(workbook), "-o", str(output), "--quiet"])
+        assert result.exit_code == 0, result.output
+        assert formulas_in(output) == []
+        assert {roles["project"]} <= text_cells(output, "FundedProjects")
+        assert {roles["contract"], roles["buyer"], roles["mineral"]} <= text_cells(output, "SignedContracts")
+        assert set(roles.values()) - {roles["buyer"]} <= text_cells(output, "Flows") | {roles["scenario"]}
+        assert {roles["scenario"]} <= text_cells(output, "NPVByScenario")
+        assert {roles["mineral"]} <= text_cells(output, "Coverage")
+        summary = text_cells(output, "Summary")
+        assert f"{roles['project']} (std)" in summary and roles["contract"] in summary
+
+
+def test_names_are_text_in_the_whatif_and_frontier_workbooks(tmp_path: Path) -> None:
+    roles = dict(
+        zip(
+            ("project", "buyer", "contract", "mineral", "scenario", "whatif"),
+            [*ISSUE_NAMES, "=1/0"],
+            strict=True,
+        )
+    )
+    workbook = named_case(tmp_path, roles, whatifs=True)
+    comparison, frontier = tmp_path / "whatif.xlsx", tmp_path / "frontier.xlsx"
+    result = CliRunner().invoke(
+        main, ["whatif", str(workbook), "-o", str(comparison), "--jobs", "1", "--quiet"]
+    )
+    assert result.exit_code == 0, result.output
+    assert formulas_in(comparison) == []
+    assert {roles["whatif"], f"{roles['project']}"} <= text_cells(comparison, "Comparison") | text_cells(
+        comparison, "DecisionsChanged"
+    )
+    result = CliRunner().invoke(
+        main, ["frontier", str(workbook), "-o", str(frontier), "--points", "1", "--quiet"]
+    )
+    assert result.exit_code == 0, result.output
+    assert formulas_in(frontier) == []
+    assert any(cell.startswith(roles["project"]) for cell in text_cells(frontier, "Frontier"))

@@ -29,7 +29,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineWorkbook
 
 from optimizer.errors import OutputError
-from optimizer.report.render import MARKER, Provenance, number_format, plain, results_workbook
+from optimizer.report.cells import write_cell
+from optimizer.report.render import MARKER, Provenance, number_format, results_workbook
 from optimizer.report.results import RESULT_TABLES, SUMMARY_ROWS
 from optimizer.report.xlsx.merge import merge_result_sheets
 from optimizer.report.xlsx.package import Package
@@ -214,11 +215,11 @@ def versions() -> dict[str, str]:
 def write_frame(sheet: Worksheet, frame: pd.DataFrame) -> None:
     """An input table at A1: bold header, frozen header row, business number formats."""
     columns = [str(c) for c in frame.columns]
-    sheet.append(columns)
-    for cell in sheet[1]:
-        cell.font = BOLD
-    for record in frame.itertuples(index=False):
-        sheet.append([plain(v) for v in record])
+    for i, column in enumerate(columns, start=1):
+        write_cell(sheet, 1, i, column).font = BOLD
+    for r, record in enumerate(frame.itertuples(index=False), start=2):
+        for i, value in enumerate(record, start=1):
+            write_cell(sheet, r, i, value)
     for i, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = max(12, min(40, len(column) + 2))
         fmt = number_format(column)
