@@ -178,7 +178,8 @@ def prepare(case: Case, *, mean_value: bool = False) -> ModelData:
     """
     s = case.settings
     years = list(s.years)
-    discount = {y: s.discount_factor(y) for y in range(s.base_year, s.end_year + 60)}
+    last_repaid = max([s.end_year + 59, *(int(y) for y in case.table("Contracts")["end_year"].dropna())])
+    discount = {y: s.discount_factor(y) for y in range(s.base_year, last_repaid + 1)}
 
     projects_df = case.table("Projects")
     options_df = case.table("Options")

@@ -10,6 +10,7 @@ names) has its own test, listed in ``ALSO_TESTED`` with what it must get.
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 import zipfile
@@ -38,17 +39,30 @@ BUDGET = 123.25
 
 @dataclass(frozen=True)
 class Hostile:
-    """One hostile input: how to make it, the command, and the answer it must get."""
+    """One hostile input: how to make it, the command, and the answer it must get.
+
+    ``stderr`` is every line on stderr, exactly; ``stdout`` a fragment stdout must hold.
+    ``solves``: whether the answer may come after a solve (bad input and an output that
+    cannot be written are answered before any).
+    """
 
     what: str
     make: Make
     exit_code: int
     stderr: tuple[str, ...]
     command: str = "validate"
+    options: tuple[str, ...] | None = None  # default: plan writes plan.xlsx, quietly
     stdout: str = ""
+    solves: bool = False
 
     def __str__(self) -> str:
         return self.what
+
+    def args(self, path: Path) -> list[str]:
+        options = self.options
+        if options is None:
+            options = ("-o", "plan.xlsx", "--quiet") if self.command == "plan" else ()
+        return [self.command, path.name, *options]
 
 
 def base_case(folder: Path, **sheets: Rows) -> Path:
@@ -113,6 +127,73 @@ def renamed_sheet(old: str, new: str) -> Make:
 def far_cell_in_a_sheet_of_ours(workbook: object) -> None:
     """The user's own sheet, with something typed at Z1048576."""
     workbook.create_sheet("Notes")["Z1048576"] = 1  # type: ignore[attr-defined]
+
+
+def case(edit: Callable[[dict[str, Rows]], None], **settings: object) -> Make:
+    """The one-year case with ``edit(sheets)`` applied, and Settings overrides (None drops a key)."""
+
+    def make(folder: Path) -> Path:
+        sheets = one_year_case()
+        edit(sheets)
+        values = {**ONE_YEAR, "budget_usd_m": BUDGET, **settings}
+        return write_workbook(
+            folder / "case.xlsx", sheets, {k: v for k, v in values.items() if v is not None}
+        )
+
+    return make
+
+
+def revenue_share_limit_makes_it_infeasible(sheets: dict[str, Rows]) -> None:
+    """One plant locked to fund, one contract locked to sign with a firm 50 t, lithium at most 50%."""
+    sheets["Projects"][0]["decision"] = "fund"
+    sheets["Contracts"][0].update(min_tpa=50, decision="sign")
+    sheets["Limits"] = [{"dimension": "mineral", "member": "lithium", "max_share": 0.5}]
+
+
+def prepayment_before_base_year(sheets: dict[str, Rows]) -> None:
+    sheets["Contracts"][0].update(start_year=2024, end_year=2027, prepayment_usd_m=0.1)
+
+
+def contract_that_can_receive_nothing(sheets: dict[str, Rows]) -> None:
+    """C1 is for cobalt, which no plant recovers and no spot market sells; its one-year prepayment is worth 0."""
+    sheets["Minerals"].append({"mineral": "cobalt", "price_usd_per_t": 30_000, "spot_availability_tpa": 0})
+    sheets["Contracts"].append(
+        {
+            "contract": "C1",
+            "buyer": "Panasonic",
+            "mineral": "cobalt",
+            "start_year": 2026,
+            "end_year": 2026,
+            "max_tpa": 10,
+            "price_usd_per_t": 1_000,
+            "prepayment_usd_m": 1.0,
+        }
+    )
+
+
+def with_existing(name: str, kind: str) -> Make:
+    """The base case as ``case.xlsx``, and ``name`` beside it as a folder or a named pipe."""
+
+    def make(folder: Path) -> Path:
+        path = plain(folder)
+        if kind == "folder":
+            (folder / name).mkdir()
+        else:
+            os.mkfifo(folder / name)
+        return path
+
+    return make
+
+
+def plain(folder: Path) -> Path:
+    """The base case as ``case.xlsx``."""
+    return base_case(folder).rename(folder / "case.xlsx")
+
+
+def read_only(folder: Path) -> Path:
+    path = plain(folder)
+    path.chmod(0o444)
+    return path
 
 
 def problems(*lines: str) -> tuple[str, ...]:
@@ -283,6 +364,49 @@ INVENTORY: list[Hostile] = [
             "Options!D2: holds 1e309, which is not a real number; type the number, or clear the cell to take its default"
         ),
     ),
+    # --- crashes with a traceback instead of an answer ---------------------------------------
+    Hostile(
+        "an infeasible case held by a mineral revenue-share limit (IndexError in the explanation)",
+        case(revenue_share_limit_makes_it_infeasible),
+        1,
+        (
+            "Error: no plan satisfies every limit at once; the limits that must move:",
+            "mineral lithium's share of contract revenue over its limit by USD 0.3m of expected revenue",
+            "explanation written to plan.xlsx",
+        ),
+        command="plan",
+        solves=True,
+    ),
+    Hostile(
+        "the same case explained (IndexError)",
+        case(revenue_share_limit_makes_it_infeasible),
+        1,
+        (),
+        command="explain",
+        stdout="  mineral lithium's share of contract revenue over its limit by USD 0.3m of expected revenue\n"
+        "  alternatively, on its own: contract K minimum in 2026 short by 50 t\n",
+        solves=True,
+    ),
+    Hostile(
+        "a contract starting before base_year with a prepayment (KeyError: 2024 after validate passed)",
+        case(prepayment_before_base_year, end_year=2027),
+        2,
+        problems(
+            "Contracts!I2: the prepayment would arrive in start_year 2024, before base_year 2026; start the "
+            "contract in 2026 or later, or leave prepayment_usd_m blank"
+        ),
+    ),
+    Hostile(
+        "a sign variable in no constraint: no budget, a contract that can receive nothing, prepayment worth 0 "
+        "(ValueError: No value for uninitialized VarData object sign[C1])",
+        case(contract_that_can_receive_nothing, budget_usd_m=None),
+        0,
+        (),
+        command="plan",
+        options=("-o", "plan.xlsx", "--json"),
+        stdout='"signed_contracts": [\n    {\n      "contract": "K",',
+        solves=True,
+    ),
     Hostile(
         "inf in the sheet XML",
         in_sheet("Minerals", b"<v>10000</v>", b"<v>inf</v>"),
@@ -301,19 +425,23 @@ def test_each_hostile_input_gets_its_answer(
     path = entry.make(tmp_path)
     before = sorted(p.name for p in tmp_path.iterdir())
     monkeypatch.chdir(tmp_path)
-    args = [entry.command, path.name]
-    if entry.command == "plan":
-        args += ["-o", "plan.xlsx", "--quiet"]
-    result = CliRunner().invoke(main, args)
+    if not entry.solves:
+        monkeypatch.setattr("optimizer.cli.plan", never_solve)
+    result = CliRunner().invoke(main, entry.args(path))
     assert "Traceback" not in result.stderr
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert (result.exit_code, tuple(line.strip() for line in result.stderr.splitlines())) == (
         entry.exit_code,
         entry.stderr,
     )
-    assert result.stdout.strip() == entry.stdout
+    assert entry.stdout in result.stdout
     if entry.exit_code == 2:
         assert sorted(p.name for p in tmp_path.iterdir()) == before, "nothing may be written"
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith((".tmp", ".optimize-lock"))]
+
+
+def never_solve(*_: object, **__: object) -> None:
+    raise AssertionError("this answer must come before anything is solved")
 
 
 def test_orphan_tables_do_not_make_writing_quadratic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -341,6 +469,7 @@ def test_orphan_tables_do_not_make_writing_quadratic(tmp_path: Path, monkeypatch
 # --- names are data, never code -------------------------------------------------------------
 
 FORMULA_LEADS = ("=", "+", "-", "@")
+ROLES = ("project", "buyer", "contract", "mineral", "scenario")
 ISSUE_NAMES = (
     "=cmd|' /C calc'!A0",
     '=HYPERLINK("http://127.0.0.1/","click")',
@@ -426,7 +555,7 @@ hostile_names = st.builds(
 def test_any_name_starting_like_a_formula_is_written_as_text(names: list[str]) -> None:
     """Project, buyer, contract, mineral and scenario named =..., +..., -..., @...: every cell is text."""
     assume(all(name.strip() for name in names))
-    roles = dict(zip(("project", "buyer", "contract", "mineral", "scenario"), names, strict=True))
+    roles = dict(zip(ROLES, names, strict=True))
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         workbook = named_case(folder, roles)

@@ -74,6 +74,32 @@ def years_within_horizon(
     return problems
 
 
+def prepayments_within_horizon(
+    base_year: int, tables: dict[str, pd.DataFrame], raw: dict[str, RawTable]
+) -> list[InputProblem]:
+    """A prepayment arrives in the contract's start_year: that year must not be before base_year.
+
+    The plan starts at base_year; money received earlier is not the plan's to decide on
+    (nor could its repayments before base_year be discounted).
+    """
+    if "Contracts" not in raw:
+        return []
+    problems = []
+    for label, row in tables["Contracts"].iterrows():
+        start, amount = row["start_year"], row["prepayment_usd_m"]
+        if pd.isna(start) or pd.isna(amount) or amount <= 0 or start >= base_year:
+            continue
+        problems.append(
+            InputProblem(
+                "Contracts",
+                raw["Contracts"].cell("prepayment_usd_m", row_number(label)),
+                f"the prepayment would arrive in start_year {start}, before base_year {base_year}",
+                f"start the contract in {base_year} or later, or leave prepayment_usd_m blank",
+            )
+        )
+    return problems
+
+
 def project_decisions(
     base_year: int, end_year: int, tables: dict[str, pd.DataFrame], raw: dict[str, RawTable]
 ) -> list[InputProblem]:
@@ -187,6 +213,7 @@ def cross_sheet_problems(
     """Every check of this module, in one list."""
     return [
         *years_within_horizon(base_year, end_year, tables, raw),
+        *prepayments_within_horizon(base_year, tables, raw),
         *project_decisions(base_year, end_year, tables, raw),
         *contract_plants_yield_their_mineral(tables, raw),
         *feedstocks_listed(tables, raw),
