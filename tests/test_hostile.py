@@ -10,8 +10,13 @@ names) has its own test, listed in ``ALSO_TESTED`` with what it must get.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import signal
+import stat
+import subprocess
+import sys
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -25,7 +30,10 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from optimizer.cli import main
+from optimizer.report import files
 from tests.support import hostile
+from tests.support.hard import hard_workbook
+from tests.support.processes import solving
 from tests.support.workbooks import ONE_YEAR, Rows, one_year_case, write_workbook
 
 Make = Callable[[Path], Path]
@@ -407,6 +415,59 @@ INVENTORY: list[Hostile] = [
         stdout='"signed_contracts": [\n    {\n      "contract": "K",',
         solves=True,
     ),
+    # --- outputs that cannot or must not be written -----------------------------------------
+    Hostile(
+        "-o '' (ValueError: PosixPath('.') has an empty name)",
+        plain,
+        2,
+        ("Error: the output '.' names no file; give a file name such as plan.xlsx",),
+        command="plan",
+        options=("-o", ""),
+    ),
+    Hostile(
+        "--in-place when the backup path IN.bak.xlsx is a folder (IsADirectoryError after the solve)",
+        with_existing("case.bak.xlsx", "folder"),
+        2,
+        (
+            "Error: case.bak.xlsx is a folder, not a workbook file; --in-place keeps the backup there: move or rename it",
+        ),
+        command="plan",
+        options=("--in-place",),
+    ),
+    Hostile(
+        "-o naming a folder, with --force",
+        with_existing("out.xlsx", "folder"),
+        2,
+        (
+            "Usage: main plan [OPTIONS] WORKBOOK",
+            "Try 'main plan --help' for help.",
+            "",
+            "Error: Invalid value for '-o' / '--output': File 'out.xlsx' is a directory.",
+        ),
+        command="plan",
+        options=("-o", "out.xlsx", "--force"),
+    ),
+    Hostile(
+        "-o naming a named pipe (FIFO), with --force: never replaced by a file",
+        with_existing("out.xlsx", "fifo"),
+        2,
+        (
+            "Error: out.xlsx is a named pipe (FIFO), not a workbook file; it is never replaced: choose another name with -o",
+        ),
+        command="plan",
+        options=("-o", "out.xlsx", "--force"),
+    ),
+    Hostile(
+        "--in-place on a read-only (0444) workbook",
+        read_only,
+        2,
+        (
+            "Error: case.xlsx is read-only; pass --force to write the result sheets into it anyway (it stays "
+            "read-only), or make it writable",
+        ),
+        command="plan",
+        options=("--in-place",),
+    ),
     Hostile(
         "inf in the sheet XML",
         in_sheet("Minerals", b"<v>10000</v>", b"<v>inf</v>"),
@@ -596,3 +657,190 @@ def test_names_are_text_in_the_whatif_and_frontier_workbooks(tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     assert formulas_in(frontier) == []
     assert any(cell.startswith(roles["project"]) for cell in text_cells(frontier, "Frontier"))
+
+
+# --- nothing lost: one run per output, signals, leftovers, permissions --------------------------
+
+
+def test_a_second_run_on_the_same_output_is_refused_and_sigterm_writes_nothing(tmp_path: Path) -> None:
+    """Two runs writing plan.xlsx both exited 0 (one plan silently replaced the other); SIGTERM left files."""
+    slow = hard_workbook(tmp_path / "slow.xlsx", 60, 300, seed=3, capacity_ratio=8)
+    quick = plain(tmp_path)
+    output = tmp_path / "plan.xlsx"
+    with solving("plan", str(slow), "-o", str(output)) as first:
+        second = CliRunner().invoke(main, ["plan", str(quick), "-o", str(output), "--force", "--quiet"])
+        assert (second.exit_code, second.stderr.strip()) == (
+            2,
+            f"Error: {output} is being written by another optimize run (process {first.process.pid}); "
+            "wait for it to finish, or write elsewhere with -o",
+        )
+        first.process.send_signal(signal.SIGTERM)
+    assert first.process.returncode == 143
+    assert "Terminated: nothing was written." in first.text and "Traceback" not in first.text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case.xlsx", "slow.xlsx"], (
+        "no plan, lock or temporary"
+    )
+
+
+def dead_process_id() -> int:
+    """The id of a process that has ended (and been reaped)."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_a_lock_left_by_a_killed_run_is_taken_over(tmp_path: Path) -> None:
+    workbook = plain(tmp_path)
+    lock = tmp_path / ".plan.xlsx.optimize-lock"
+    lock.write_text(f"{dead_process_id()} {files.HOST}\n")
+    result = CliRunner().invoke(main, ["plan", str(workbook), "-o", str(tmp_path / "plan.xlsx"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case.xlsx", "plan.xlsx"]
+
+
+def test_a_lock_held_by_a_live_process_is_respected(tmp_path: Path) -> None:
+    workbook = plain(tmp_path)
+    lock = tmp_path / ".plan.xlsx.optimize-lock"
+    lock.write_text(f"{os.getpid()} {files.HOST}\n")
+    result = CliRunner().invoke(main, ["plan", str(workbook), "-o", str(tmp_path / "plan.xlsx"), "--quiet"])
+    assert (result.exit_code, result.stderr.strip()) == (
+        2,
+        f"Error: {tmp_path / 'plan.xlsx'} is being written by another optimize run (process {os.getpid()}); "
+        "wait for it to finish, or write elsewhere with -o",
+    )
+    assert lock.exists() and not (tmp_path / "plan.xlsx").exists()
+
+
+KILLED_WHILE_WRITING = """
+import os, signal, sys
+from pathlib import Path
+from optimizer.report import files
+files.os.replace = lambda *_: os.kill(os.getpid(), signal.SIGKILL)  # killed between writing and renaming
+files.write_bytes_atomically(b"half a plan", Path(sys.argv[1]))
+"""
+
+
+def test_temporaries_of_a_killed_run_are_removed_by_the_next_run(tmp_path: Path) -> None:
+    """SIGKILL while writing leaves .plan-*.xlsx.tmp; the next run writing there removes it (only ours, only dead)."""
+    workbook = plain(tmp_path)
+    output = tmp_path / "plan.xlsx"
+    killed = subprocess.run([sys.executable, "-c", KILLED_WHILE_WRITING, str(output)], check=False)
+    assert killed.returncode == -signal.SIGKILL
+    [left] = [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert left.startswith(".plan-")
+    running = tmp_path / f".plan-optimize-{os.getpid()}@{files.HOST}-live.xlsx.tmp"  # a run still writing
+    elsewhere = tmp_path / f".plan-optimize-{dead_process_id()}@another_host-x.xlsx.tmp"  # another machine's
+    not_ours = tmp_path / ".plan-k2j3abcd.xlsx.tmp"
+    for path in (running, elsewhere, not_ours):
+        path.write_bytes(b"")
+    result = CliRunner().invoke(main, ["plan", str(workbook), "-o", str(output), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["case.xlsx", "plan.xlsx", running.name, elsewhere.name, not_ours.name]
+    )
+
+
+def test_in_place_keeps_the_workbooks_permissions(tmp_path: Path) -> None:
+    """--in-place changed a 644 workbook to 600; the plan and the backup keep the input's permissions."""
+    workbook = plain(tmp_path)
+    workbook.chmod(0o640)
+    result = CliRunner().invoke(main, ["plan", str(workbook), "--in-place", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(workbook.stat().st_mode) == 0o640
+    assert stat.S_IMODE((tmp_path / "case.bak.xlsx").stat().st_mode) == 0o640
+    result = CliRunner().invoke(main, ["plan", str(workbook), "-o", str(tmp_path / "new.xlsx"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE((tmp_path / "new.xlsx").stat().st_mode) == 0o666 & ~current_umask()
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_read_only_in_place_workbook_is_written_with_force_and_stays_read_only(tmp_path: Path) -> None:
+    workbook = read_only(tmp_path)
+    result = CliRunner().invoke(main, ["plan", str(workbook), "--in-place", "--force", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(workbook.stat().st_mode) == 0o444
+    assert "Summary" in load_workbook(workbook, read_only=True).sheetnames
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mknod needs root")
+def test_a_device_node_as_output_is_never_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """-o DEVICE --force replaced a device node (made with mknod) with a regular file."""
+    workbook = plain(tmp_path)
+    device = tmp_path / "device"
+    os.mknod(device, 0o600 | stat.S_IFCHR, os.makedev(1, 3))  # a copy of /dev/null
+    monkeypatch.setattr("optimizer.cli.plan", never_solve)
+    result = CliRunner().invoke(main, ["plan", str(workbook), "-o", str(device), "--force"])
+    assert (result.exit_code, result.stderr.strip()) == (
+        2,
+        f"Error: {device} is a character device, not a workbook file; it is never replaced: choose another name with -o",
+    )
+    assert stat.S_ISCHR(device.stat().st_mode)
+
+
+# --- outputs the operating system refuses -------------------------------------------------------
+
+
+def test_output_in_a_read_only_folder_is_refused_before_solving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only folder gave PermissionError after the solve, and exit 1 (infeasible)."""
+    workbook = plain(tmp_path)
+    if os.geteuid() == 0:  # root writes anywhere chmod allows; sysfs refuses even root
+        folder = Path("/sys")
+    else:
+        folder = tmp_path / "locked"
+        folder.mkdir(mode=0o555)
+    monkeypatch.setattr("optimizer.cli.plan", never_solve)
+    result = CliRunner().invoke(main, ["plan", str(workbook), "-o", str(folder / "plan.xlsx")])
+    assert (result.exit_code, result.stderr.strip()) == (
+        2,
+        f"Error: cannot write in folder {folder} (Permission denied); check the folder's permissions, or write "
+        "elsewhere with -o",
+    )
+
+
+def test_a_full_disk_is_an_error_not_infeasible(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """OSError (no space left) while writing the plan: Error and exit 2, no plan, no temporary, no lock."""
+    workbook = plain(tmp_path)
+
+    def full(_: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("optimizer.report.files.os.fsync", full)
+    result = CliRunner().invoke(main, ["plan", str(workbook), "-o", str(tmp_path / "plan.xlsx"), "--quiet"])
+    assert (result.exit_code, result.stderr.strip()) == (
+        2,
+        f"Error: cannot write {tmp_path / 'plan.xlsx'} (No space left on device); free some space on that disk, "
+        "or write elsewhere with -o",
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case.xlsx"]
+
+
+NOT_UTF8 = b"caf\xe9"
+
+
+def test_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
+    """UnicodeEncodeError after the solve: the name is shown with U+FFFD, the files keep their bytes."""
+    workbook = Path(os.fsdecode(bytes(tmp_path) + b"/" + NOT_UTF8 + b".xlsx"))
+    plain(tmp_path).rename(workbook)
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}  # strict: surrogate escapes cannot be printed
+    result = subprocess.run(
+        [sys.executable, "-c", "from optimizer.cli import main; main()", "plan", workbook.name, "--quiet"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    assert b"Traceback" not in result.stderr
+    assert result.stdout.decode().splitlines()[-1] == "plan written to caf\ufffd-plan.xlsx"
+    output = Path(os.fsdecode(bytes(tmp_path) + b"/" + NOT_UTF8 + b"-plan.xlsx"))
+    summary = load_workbook(output, read_only=True)["Summary"]
+    assert [r for r in summary.iter_rows(min_row=11, max_row=11, max_col=2, values_only=True)] == [
+        ("input_file", "caf\ufffd.xlsx")
+    ]

@@ -11,15 +11,20 @@ and the undecodable bytes of a file name that is not UTF-8) become U+FFFD.
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
 from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
+from optimizer.stdout import displayable
+
 FORMULA_LEADS = ("=", "+", "-", "@")
 """What makes a spreadsheet program read typed text as a formula."""
 REPLACEMENT = "\ufffd"
+NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # XML 1.0 has no such characters
 EXCEL_MAX_TEXT = 32_767  # characters in one cell
 
 
@@ -32,28 +37,10 @@ def plain(value: Any) -> Any:
     return value
 
 
+@lru_cache(maxsize=65_536)  # names repeat on every row of Flows
 def safe_text(text: str) -> str:
     """``text`` as XML can hold it: no control characters, no lone surrogates, at most Excel's length."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = text.encode("utf-8", "surrogateescape" if is_escaped(text) else "replace").decode(
-            "utf-8", "replace"
-        )
-    cleaned = "".join(
-        ch if ch in "\t\n\r" or not (ord(ch) < 32 or 0xFFFE <= ord(ch) <= 0xFFFF) else REPLACEMENT
-        for ch in text
-    )
-    return cleaned[:EXCEL_MAX_TEXT]
-
-
-def is_escaped(text: str) -> bool:
-    """Only the surrogates Python uses for undecodable bytes (``os.fsdecode``), which re-encode."""
-    try:
-        text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        return False
-    return True
+    return NOT_IN_XML.sub(REPLACEMENT, displayable(text))[:EXCEL_MAX_TEXT]
 
 
 def write_value(cell: Cell, value: Any) -> Cell:

@@ -11,12 +11,10 @@ leaves half a workbook, and the input is only replaced with ``--in-place``, afte
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import io
-import os
-import tempfile
+import stat
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +28,13 @@ from python_calamine import CalamineWorkbook
 
 from optimizer.errors import OutputError
 from optimizer.report.cells import write_cell
+from optimizer.report.files import (
+    check_replaceable,
+    check_writable,
+    regular_or_absent,
+    save_atomically,
+    write_bytes_atomically,
+)
 from optimizer.report.render import MARKER, Provenance, number_format, results_workbook
 from optimizer.report.results import RESULT_TABLES, SUMMARY_ROWS
 from optimizer.report.xlsx.merge import merge_result_sheets
@@ -45,6 +50,7 @@ __all__ = [
     "default_output_path",
     "plan_target",
     "save_atomically",
+    "write_bytes_atomically",
     "write_plan",
 ]
 
@@ -64,19 +70,6 @@ def backup_path(input_path: Path) -> Path:
     return input_path.with_name(f"{input_path.stem}.bak{input_path.suffix}")
 
 
-def check_writable(path: Path, force: bool) -> None:
-    """Refuse to overwrite without ``force``, and refuse a workbook Excel has open."""
-    lock = path.with_name(f"~${path.name}")
-    if lock.exists():
-        raise OutputError(
-            f"{path.name} is open in Excel (found {lock.name}); close it and run again, or write elsewhere with -o"
-        )
-    if path.exists() and not force:
-        raise OutputError(f"{path} exists; pass --force to replace it, or choose another name with -o")
-    if not path.parent.exists():
-        raise OutputError(f"folder {path.parent} does not exist; create it or choose another -o")
-
-
 def plan_target(
     workbook: Path, output: Path | None, *, in_place: bool = False, force: bool = False
 ) -> tuple[Path, Path | None]:
@@ -85,6 +78,10 @@ def plan_target(
         raise OutputError("--in-place writes into the input workbook; drop -o, or drop --in-place")
     if in_place:
         check_writable(workbook, force=True)
+        check_replaceable(workbook, force)
+        regular_or_absent(
+            backup_path(workbook), "the backup", "--in-place keeps the backup there: move or rename it"
+        )
         check_result_sheets_are_ours(workbook.name, workbook.read_bytes())
         return workbook, backup_path(workbook)
     target = output if output is not None else default_output_path(workbook)
@@ -132,7 +129,7 @@ def write_plan(plan: Plan, path: Path, *, force: bool = False, backup: Path | No
         ) from error
     merged = package.to_bytes()
     if backup is not None and path.exists():
-        write_bytes_atomically(path.read_bytes(), backup)
+        write_bytes_atomically(path.read_bytes(), backup, mode=stat.S_IMODE(path.stat().st_mode))
     write_bytes_atomically(merged, path)
     return path
 
@@ -163,25 +160,6 @@ def workbook_bytes(workbook: Workbook) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def write_bytes_atomically(data: bytes, path: Path) -> None:
-    """Write to a temporary file beside ``path``, flush it to disk, then rename it into place."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx.tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-
-
-def save_atomically(workbook: Workbook, path: Path) -> None:
-    write_bytes_atomically(workbook_bytes(workbook), path)
 
 
 def workbook_from_case(plan: Plan) -> Workbook:
