@@ -14,12 +14,14 @@ import errno
 import os
 import re
 import signal
+import socket
 import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -844,3 +846,75 @@ def test_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
     assert [r for r in summary.iter_rows(min_row=11, max_row=11, max_col=2, values_only=True)] == [
         ("input_file", "caf\ufffd.xlsx")
     ]
+
+
+# --- hangs ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A loopback port that accepts connections and never says a word."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join()
+    for connection in accepted:
+        connection.close()
+    server.close()
+
+
+def test_a_scheduler_that_accepts_and_never_answers_ends_in_an_error(
+    silent_port: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """whatif --scheduler on such a port kept running past 180 s (connect timeout 30 s): now an Error, exit 2."""
+    from optimizer import runs
+
+    monkeypatch.setattr(runs, "CONNECT_TIMEOUT_S", 1)
+    names = dict(zip((*ROLES, "whatif"), ["A", "Panasonic", "K", "lithium", "base", "tight"], strict=True))
+    workbook = named_case(tmp_path, names, whatifs=True)
+    address = f"tcp://127.0.0.1:{silent_port}"
+    result = CliRunner().invoke(main, ["whatif", str(workbook), "--scheduler", address, "--quiet"])
+    assert (result.exit_code, result.stderr.strip()) == (
+        2,
+        f"Error: cannot reach the Dask scheduler at {address} (it accepted the connection but did not answer "
+        "within 1 s); check the address and that a Dask scheduler is running there",
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case.xlsx"]
+
+
+def test_a_fifo_as_input_is_refused_not_waited_on(tmp_path: Path) -> None:
+    """An input that is a named pipe blocked forever (reading it waits for a writer)."""
+    fifo = tmp_path / "case.xlsx"
+    os.mkfifo(fifo)
+    for command in ("validate", "plan"):
+        result = subprocess.run(
+            [sys.executable, "-c", "from optimizer.cli import main; main()", command, fifo.name],
+            cwd=tmp_path,
+            capture_output=True,
+            check=False,
+            timeout=120,
+        )
+        assert (result.returncode, result.stderr.decode().splitlines()) == (
+            2,
+            [
+                "Error: the input has 1 problem(s):",
+                "  case.xlsx: is not a regular file (it is a named pipe (FIFO)); give the path of an .xlsx "
+                "workbook file",
+            ],
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case.xlsx"]
