@@ -181,6 +181,12 @@ def contract_that_can_receive_nothing(sheets: dict[str, Rows]) -> None:
     )
 
 
+def feedstock_for_some_years(sheets: dict[str, Rows]) -> None:
+    """Plant A uses bm, listed for 2026 and 2029 of 2026-2030: 2027, 2028 and 2030 were unlimited."""
+    sheets["Projects"][0]["feedstock"] = "bm"
+    sheets["Feedstocks"] = [{"feedstock": "bm", "year": year, "available_t": 50} for year in (2026, 2029)]
+
+
 def with_existing(name: str, kind: str) -> Make:
     """The base case as ``case.xlsx``, and ``name`` beside it as a folder or a named pipe."""
 
@@ -354,6 +360,15 @@ INVENTORY: list[Hostile] = [
         problems(
             "Options!D2: holds the error value #DIV/0!, not a value; type the value, or clear the cell to take "
             "its default"
+        ),
+    ),
+    Hostile(
+        "a Feedstocks sheet listing a feedstock for only some years",
+        case(feedstock_for_some_years, end_year=2030),
+        2,
+        problems(
+            "Feedstocks!A2: feedstock 'bm' has no row for 2027-2028, 2030, so its supply then would be "
+            "unlimited; add a row for each of those years (available_t 0 if there is none)"
         ),
     ),
     # --- numbers beyond any real value ------------------------------------------------------
