@@ -240,20 +240,20 @@ def add_spot_purchases_within_availability(m: pyo.ConcreteModel, d: ModelData) -
 
 
 def add_demand_coverage(m: pyo.ConcreteModel, d: ModelData) -> None:
-    """Contracted deliveries from funded plants cover the required share of Japanese demand.
+    """Contracted deliveries from funded plants to buyers in the demand's country cover its required share.
 
-    sum_{arcs of mineral m in t} flow[p,c,t,s] >= min_coverage x demand_t   (spot does not count)
-    Demand that no arc can serve is reported by ``ModelData.uncoverable_demand`` instead.
+    sum_{arcs of mineral m in t to buyers in the demand's country} flow[p,c,t,s] >= min_coverage x demand_t
+    (spot does not count). Demand that no arc can serve is reported by ``ModelData.uncoverable_demand``.
     """
     index = [
         (mineral, t, s)
         for (mineral, t), need in d.coverage_required_t.items()
-        if need > 0 and (mineral, t) in d.arcs_by_mineral_year
+        if need > 0 and d.coverage_arcs.get((mineral, t))
         for s in d.scenarios
     ]
 
     def rule(m: pyo.ConcreteModel, mineral: str, t: int, s: str) -> Any:
-        arcs = d.arcs_by_mineral_year[mineral, t]
+        arcs = d.coverage_arcs[mineral, t]
         return sum(m.flow[p, c, t_, s] for p, c, t_ in arcs) >= d.coverage_required_t[mineral, t]
 
     m.demand_coverage = pyo.Constraint(index, rule=rule, doc="demand coverage from funded plants, t")

@@ -324,7 +324,13 @@ TABLES: tuple[Table, ...] = (
         "Japanese offtakers.",
         (
             Column("buyer", "str", "Buyer id.", required=True),
-            Column("country", "str", "Country."),
+            Column(
+                "country",
+                "str",
+                "Country the buyer takes delivery in; its deliveries count towards that country's Demand. "
+                "Blank: Japan.",
+                default="Japan",
+            ),
             Column(
                 "kind",
                 "str",
@@ -389,7 +395,7 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "Demand",
-        "Japanese demand to be covered from funded plants under contract.",
+        "Demand (Japanese unless country says otherwise) to be covered from funded plants under contract.",
         (
             Column("mineral", "str", "Mineral.", required=True, references="Minerals.mineral"),
             Column("year", "int", "Year.", required=True, minimum=1900, maximum=2200),
@@ -401,6 +407,12 @@ TABLES: tuple[Table, ...] = (
                 default=1.0,
                 minimum=0.0,
                 maximum=1.0,
+            ),
+            Column(
+                "country",
+                "str",
+                "Country whose demand this is: only deliveries to buyers in it (Buyers.country) count. Blank: Japan.",
+                default="Japan",
             ),
             SOURCE,
             NOTES,
