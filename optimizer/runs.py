@@ -98,11 +98,27 @@ def on_processes(
         futures: dict[Future[Plan], str] = {
             pool.submit(solve_case, case, time_limit_s, mip_gap): name for name, case in cases.items()
         }
-        for future in as_completed(futures):
-            name = futures[future]
-            finished[name] = future.result()
-            done(name, finished[name])
+        try:
+            for future in as_completed(futures):
+                name = futures[future]
+                finished[name] = future.result()
+                done(name, finished[name])
+        except BaseException:
+            stop_workers(pool)
+            raise
     return finished
+
+
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Ctrl-C reaches the workers too (one process group), SIGTERM only this process: end them all.
+
+    Otherwise leaving the pool would wait for every solve still running to finish.
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public way before Python 3.14
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(OSError, AttributeError):
+            process.terminate()
 
 
 def on_dask(
@@ -137,16 +153,21 @@ def on_dask(
             ): name
             for i, (name, case) in enumerate(cases.items())
         }
-        for future in dask_completed(list(futures)):  # type: ignore[no-untyped-call]
-            name = futures[future]
-            try:
-                finished[name] = future.result()
-            except (OSError, TimeoutError, CancelledError) as error:
-                raise ClusterError(
-                    f"the Dask cluster at {scheduler} lost run {name!r} ({type(error).__name__}: {error}); "
-                    "check the scheduler and its workers"
-                ) from error
-            done(name, finished[name])
+        try:
+            for future in dask_completed(list(futures)):  # type: ignore[no-untyped-call]
+                name = futures[future]
+                try:
+                    finished[name] = future.result()
+                except (OSError, TimeoutError, CancelledError) as error:
+                    raise ClusterError(
+                        f"the Dask cluster at {scheduler} lost run {name!r} ({type(error).__name__}: {error}); "
+                        "check the scheduler and its workers"
+                    ) from error
+                done(name, finished[name])
+        except BaseException:  # interrupted, or the cluster failed: the other runs are not wanted
+            with contextlib.suppress(Exception):
+                client.cancel(list(futures))
+            raise
     finally:
         with contextlib.suppress(Exception):
             client.close(timeout=CONNECT_TIMEOUT_S)

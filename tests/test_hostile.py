@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -697,6 +698,51 @@ def test_a_second_run_on_the_same_output_is_refused_and_sigterm_writes_nothing(t
     assert sorted(p.name for p in tmp_path.iterdir()) == ["case.xlsx", "slow.xlsx"], (
         "no plan, lock or temporary"
     )
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds worker processes in /proc")
+def test_sigterm_stops_local_what_if_workers_too(tmp_path: Path) -> None:
+    """SIGTERM reaches only the command, not its worker processes: it waited for every solve to end."""
+    slow = hard_workbook(tmp_path / "slow.xlsx", 60, 300, seed=3, capacity_ratio=8)
+    workbook = load_workbook(slow)
+    whatifs = workbook.create_sheet("WhatIfs")
+    whatifs.append(["whatif", "target", "op", "value"])
+    whatifs.append(["exact", "Settings.mip_gap", "set", 0.0])
+    workbook.save(slow)
+    args = ("whatif", str(slow), "--jobs", "2", "--time-limit", "inf")
+    with solving(*args, marker=b"solving 2 runs on 2 local process(es)") as run:
+        time.sleep(5.0)  # the workers are spawned and solving
+        children = child_processes(run.process.pid)
+        assert len(children) >= 2, children
+        run.process.send_signal(signal.SIGTERM)
+    assert run.process.returncode == 143
+    assert "Terminated: nothing was written." in run.text and "Traceback" not in run.text
+    deadline = time.monotonic() + 30
+    while (alive := [pid for pid in children if not ended(pid)]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert alive == [], "the worker processes must end with the command"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["slow.xlsx"]
+
+
+def child_processes(pid: int) -> list[int]:
+    """Ids of the processes whose parent is ``pid`` (Linux /proc)."""
+    children = []
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = status.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(status.parent.name))
+    return children
+
+
+def ended(pid: int) -> bool:
+    """Gone, or a zombie waiting for its parent."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
 
 
 def dead_process_id() -> int:

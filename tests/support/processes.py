@@ -46,8 +46,8 @@ class Running:
 
 
 @contextmanager
-def solving(*args: str) -> Iterator[Running]:
-    """Run ``optimize ARGS`` with stderr on a terminal (so progress shows); yield once it solves."""
+def solving(*args: str, marker: bytes = SOLVING) -> Iterator[Running]:
+    """Run ``optimize ARGS`` with stderr on a terminal (so progress shows); yield once ``marker`` shows."""
     leader, follower = pty.openpty()
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     process = subprocess.Popen(
@@ -59,8 +59,8 @@ def solving(*args: str) -> Iterator[Running]:
     os.close(follower)
     running = Running(process, leader)
     try:
-        running.read(until=SOLVING)
-        assert SOLVING in running.seen, running.text
+        running.read(until=marker)
+        assert marker in running.seen, running.text
         time.sleep(1.0)  # well inside the solve
         assert process.poll() is None, "the solve must still be running"
         yield running
