@@ -217,7 +217,7 @@ def problems(*lines: str) -> tuple[str, ...]:
     return (f"Error: the input has {len(lines)} problem(s):", *lines)
 
 
-INVENTORY: list[Hostile] = [
+INVENTORY: list[Hostile] = [  # what a hostile input must get; ALSO_TESTED below lists the rest
     # --- resource exhaustion: limits on what is unpacked and read --------------------------
     Hostile(
         "a sheet whose <dimension> reaches XFD1048576 (the reader would allocate 549 GB)",
@@ -497,6 +497,49 @@ INVENTORY: list[Hostile] = [
 ]
 
 
+ALSO_TESTED: dict[str, str] = {
+    "test_each_size_limit_is_an_error_naming_it": "a package over each size limit (total, one part, "
+    "part count): exit 2 naming the limit",
+    "test_orphan_tables_do_not_make_writing_quadratic": "8,000 orphan table parts: a plan, with "
+    "[Content_Types].xml parsed a few times (was once per part, 79 s)",
+    "test_any_name_starting_like_a_formula_is_written_as_text": "any project, buyer, contract, mineral or "
+    "scenario name starting with = + - @ (property): text cells, no formula anywhere in the plan",
+    "test_names_are_text_in_the_whatif_and_frontier_workbooks": "the same names in the comparison and "
+    "frontier workbooks: text cells, no formula",
+    "test_a_second_run_on_the_same_output_is_refused_and_sigterm_writes_nothing": "a second plan run on "
+    "an output being written: exit 2 naming the first run; SIGTERM on the first: exit 143, nothing written",
+    "test_sigterm_stops_local_what_if_workers_too": "SIGTERM on whatif --jobs 2: exit 143 at once, the "
+    "worker processes end too",
+    "test_a_lock_left_by_a_killed_run_is_taken_over": "a lock file whose process is gone: taken over, exit 0",
+    "test_a_lock_held_by_a_live_process_is_respected": "a lock file of a live process: exit 2 naming it",
+    "test_temporaries_of_a_killed_run_are_removed_by_the_next_run": "SIGKILL between writing and renaming: "
+    "the next run removes that temporary (only ours, only of dead processes on this machine)",
+    "test_in_place_keeps_the_workbooks_permissions": "--in-place on a 0640 workbook: it and its backup stay "
+    "0640; a new plan gets 0666 less the umask",
+    "test_read_only_in_place_workbook_is_written_with_force_and_stays_read_only": "--in-place --force on a "
+    "0444 workbook: written, stays 0444",
+    "test_a_device_node_as_output_is_never_replaced": "-o DEVICE --force (mknod): exit 2, still a device",
+    "test_output_in_a_read_only_folder_is_refused_before_solving": "-o into a read-only folder: exit 2 "
+    "before any solve (was PermissionError after it, exit 1)",
+    "test_a_full_disk_is_an_error_not_infeasible": "no space left while writing: exit 2, no plan, no "
+    "temporary, no lock (was OSError, exit 1)",
+    "test_a_file_name_that_is_not_utf8": "an input named with bytes that are not UTF-8, strict UTF-8 "
+    "stdout: exit 0, name shown with U+FFFD (was UnicodeEncodeError after the solve)",
+    "test_a_scheduler_that_accepts_and_never_answers_ends_in_an_error": "whatif --scheduler on a port that "
+    "accepts and never answers: exit 2 within the connect timeout (ran past 180 s)",
+    "test_a_fifo_as_input_is_refused_not_waited_on": "a named pipe as the input of validate and plan: exit 2 "
+    "(blocked forever)",
+}
+"""The hostile inputs and conditions that need a test of their own, and what each must get."""
+
+
+def test_the_inventory_is_complete() -> None:
+    """Every test of this module is the inventory's runner, or is listed in ALSO_TESTED (and exists)."""
+    tests = {name for name in globals() if name.startswith("test_")}
+    runners = {"test_each_hostile_input_gets_its_answer", "test_the_inventory_is_complete"}
+    assert tests - runners == set(ALSO_TESTED)
+
+
 @pytest.mark.parametrize("entry", INVENTORY, ids=str)
 def test_each_hostile_input_gets_its_answer(
     entry: Hostile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -521,6 +564,40 @@ def test_each_hostile_input_gets_its_answer(
 
 def never_solve(*_: object, **__: object) -> None:
     raise AssertionError("this answer must come before anything is solved")
+
+
+@pytest.mark.parametrize(
+    ("limit", "value", "message"),
+    [
+        (
+            "MAX_UNPACKED_BYTES",
+            20 * 2**10,
+            "case.xlsx: unpacks to 26 kB, more than the 20 kB the tool reads; remove what makes it so large "
+            "(pictures, sheets the model does not use) and try again",
+        ),
+        (
+            "MAX_PART_BYTES",
+            5 * 2**10,
+            "case.xlsx: part xl/theme/theme1.xml unpacks to 10 kB, more than the 5 kB the tool reads in one part; "
+            "remove what makes it so large and try again",
+        ),
+        ("MAX_PARTS", 10, f"case.xlsx: holds 15 parts, more than the 10 the tool reads; {RESAVE}"),
+    ],
+)
+def test_each_size_limit_is_an_error_naming_it(
+    limit: str, value: int, message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The limits are module constants; shrunk here so that a small file crosses each."""
+    from optimizer.workbook import limits
+
+    workbook = plain(tmp_path)
+    monkeypatch.setattr(limits, limit, value)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["validate", workbook.name])
+    assert (result.exit_code, result.stderr.splitlines()) == (
+        2,
+        ["Error: the input has 1 problem(s):", f"  {message}"],
+    )
 
 
 def test_orphan_tables_do_not_make_writing_quadratic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

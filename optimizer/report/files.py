@@ -35,7 +35,8 @@ from optimizer.errors import OutputError
 
 LOCK_SUFFIX = ".optimize-lock"
 TEMPORARY_SUFFIX = ".xlsx.tmp"
-HOST = re.sub(r"[^A-Za-z0-9_.]", "_", socket.gethostname()) or "host"
+HOST = (re.sub(r"[^A-Za-z0-9_.]", "_", socket.gethostname()) or "host")[:40]
+STEM_CHARACTERS = 80  # of the target's name in a temporary's: names stay within the file system's 255
 TEMPORARY = re.compile(r"^\..*-optimize-(?P<pid>\d+)@(?P<host>[A-Za-z0-9_.]+)-[^-]*\.xlsx\.tmp$")
 
 
@@ -209,7 +210,9 @@ def write_bytes_atomically(data: bytes, path: Path, mode: int | None = None) -> 
         if mode is None:
             mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else new_file_mode()
         handle, temporary = tempfile.mkstemp(
-            prefix=f".{path.stem}-optimize-{os.getpid()}@{HOST}-", suffix=TEMPORARY_SUFFIX, dir=path.parent
+            prefix=f".{path.stem[:STEM_CHARACTERS]}-optimize-{os.getpid()}@{HOST}-",
+            suffix=TEMPORARY_SUFFIX,
+            dir=path.parent,
         )
     except OSError as error:
         raise OutputError(cannot_write(path, error)) from error

@@ -40,7 +40,8 @@ RESAVE = "save the workbook from Excel again as .xlsx (Excel Workbook) and try a
 
 
 def megabytes(size: int) -> str:
-    return f"{size / 2**20:,.0f} MB"
+    """``268435456`` -> ``'256 MB'``; below a megabyte in kB."""
+    return f"{size / 2**20:,.0f} MB" if size >= 2**20 else f"{size / 2**10:,.0f} kB"
 
 
 def check_package(path: Path) -> list[InputProblem]:
