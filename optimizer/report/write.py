@@ -15,16 +15,16 @@ import datetime as dt
 import hashlib
 import io
 import stat
+import warnings
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
-from python_calamine import CalamineWorkbook
 
 from optimizer.errors import OutputError
 from optimizer.report.cells import write_cell
@@ -135,20 +135,29 @@ def write_plan(plan: Plan, path: Path, *, force: bool = False, backup: Path | No
 
 
 def check_result_sheets_are_ours(name: str, data: bytes) -> None:
-    """A sheet named like a result sheet that this tool did not write is the user's: never replace it."""
-    try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception:  # not a workbook: reading it reports that properly
-        return
+    """A sheet named like a result sheet that this tool did not write is the user's: never replace it.
+
+    Only A2 of those sheets is read, streaming (openpyxl read-only): a result sheet of a
+    large plan, or a hostile one, is never loaded whole.
+    """
     owned = {n.lower() for n in OWNED_SHEETS}
     foreign = []
-    for sheet in book.sheet_names:
-        if sheet.lower() not in owned:
-            continue
-        rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=2)
-        note = rows[1][0] if len(rows) > 1 and rows[1] else ""
-        if not (isinstance(note, str) and note.startswith(MARKER)):
-            foreign.append(sheet)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl's notes on parts it does not read
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception:  # not a workbook: reading it reports that properly
+            return
+        try:
+            for sheet in book.sheetnames:
+                if sheet.lower() not in owned:
+                    continue
+                rows = book[sheet].iter_rows(min_row=2, max_row=2, max_col=1, values_only=True)
+                note = next(iter(rows), (None,))[0]
+                if not (isinstance(note, str) and note.startswith(MARKER)):
+                    foreign.append(sheet)
+        finally:
+            book.close()
     if foreign:
         raise OutputError(
             f"{name}: sheet(s) {', '.join(foreign)} carry names the plan's result sheets use but were not "

@@ -90,9 +90,8 @@ def read_workbook(path: Path) -> dict[str, RawTable]:
     wanted, problems = wanted_sheets(names)
     if problems:
         raise InputError(problems)
-    result_named = {name for name in names if name.strip().lower() in RESULT_KEYS}
     try:
-        cells = scan_workbook(path, set(wanted) | result_named)
+        cells = scan_workbook(path, set(wanted))
     except (zipfile.BadZipFile, KeyError, OSError, SyntaxError) as exc:  # SyntaxError: bad XML
         raise InputError([damaged(path, exc)]) from exc
     too_large = [
