@@ -92,6 +92,10 @@ class ModelData:
     feedstock_projects: dict[str, list[str]]
     feedstock_available_t: dict[tuple[str, int], float]
     coverage_required_t: dict[tuple[str, int], float]
+    coverage_arcs: dict[
+        tuple[str, int], list[Arc]
+    ]  # (mineral, year) -> arcs to buyers in the demand's country
+    coverage_country: dict[tuple[str, int], str]  # (mineral, year) -> the demand's country, as typed
 
     budget_usd_m: float | None
     annual_budget_usd_m: float | None
@@ -157,7 +161,7 @@ class ModelData:
         return [
             (mineral, t, need)
             for (mineral, t), need in sorted(self.coverage_required_t.items())
-            if need > 0 and (mineral, t) not in self.arcs_by_mineral_year
+            if need > 0 and not self.coverage_arcs.get((mineral, t))
         ]
 
     def yield_factor(self, project: str, mineral: str, year: int, scenario: str) -> float:
@@ -192,7 +196,8 @@ def prepare(case: Case, *, mean_value: bool = False) -> ModelData:
     """
     s = case.settings
     years = list(s.years)
-    discount = {y: s.discount_factor(y) for y in range(s.base_year, s.end_year + 60)}
+    last_repaid = max([s.end_year + 59, *(int(y) for y in case.table("Contracts")["end_year"].dropna())])
+    discount = {y: s.discount_factor(y) for y in range(s.base_year, last_repaid + 1)}
 
     projects_df = case.table("Projects")
     options_df = case.table("Options")
@@ -323,6 +328,21 @@ def prepare(case: Case, *, mean_value: bool = False) -> ModelData:
         for r in records(demand_df)
         if s.base_year <= int(r["year"]) <= s.end_year
     }
+    country_of_buyer = {str(r["buyer"]): same_country(r["country"]) for r in records(case.table("Buyers"))}
+    demand_countries = {
+        (str(r["mineral"]), int(r["year"])): str(r["country"]).strip()
+        for r in records(demand_df)
+        if (str(r["mineral"]), int(r["year"])) in coverage
+    }
+    buyer_of = {str(r["contract"]): str(r["buyer"]) for r in records(contracts_df)}
+    mineral_of = {str(r["contract"]): str(r["mineral"]) for r in records(contracts_df)}
+    coverage_arcs: dict[tuple[str, int], list[Arc]] = {mineral_year: [] for mineral_year in coverage}
+    for arc in arcs:
+        mineral_year = (mineral_of[arc[1]], arc[2])
+        if mineral_year in coverage and country_of_buyer[buyer_of[arc[1]]] == same_country(
+            demand_countries[mineral_year]
+        ):
+            coverage_arcs[mineral_year].append(arc)
     feedstock_available = {
         (str(r["feedstock"]), int(r["year"])): float(r["available_t"])
         for r in records(case.table("Feedstocks"))
@@ -381,6 +401,8 @@ def prepare(case: Case, *, mean_value: bool = False) -> ModelData:
         feedstock_projects=dict(feedstock_projects),
         feedstock_available_t=feedstock_available,
         coverage_required_t=coverage,
+        coverage_arcs=coverage_arcs,
+        coverage_country=demand_countries,
         budget_usd_m=s.budget_usd_m,
         annual_budget_usd_m=s.annual_budget_usd_m,
         limits=limits,
@@ -390,6 +412,11 @@ def prepare(case: Case, *, mean_value: bool = False) -> ModelData:
         cvar_alpha=s.cvar_alpha,
         min_cvar_npv_usd_m=s.min_cvar_npv_usd_m,
     ).index()
+
+
+def same_country(name: Any) -> str:
+    """A country as compared: ``' japan'`` and ``'Japan'`` are one; blank is Japan (the schema's default)."""
+    return "japan" if is_blank(name) else str(name).strip().casefold()
 
 
 def share_limits(case: Case) -> list[ShareLimit]:

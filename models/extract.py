@@ -268,9 +268,7 @@ def coverage_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFra
     for r in records(demand):
         mineral, t = str(r["mineral"]), int(r["year"])
         for s in d.scenarios:
-            covered = sum(
-                val(m.flow[p, c, t_, s]) for p, c, t_ in d.arcs_by_mineral_year.get((mineral, t), [])
-            )
+            covered = sum(val(m.flow[p, c, t_, s]) for p, c, t_ in d.coverage_arcs.get((mineral, t), []))
             rows.append(
                 {
                     "mineral": mineral,
@@ -281,6 +279,7 @@ def coverage_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFra
                     "required_t": float(r["demand_t"]) * float(r["min_coverage"]),
                     "covered_t": covered,
                     "coverage_share": covered / float(r["demand_t"]) if float(r["demand_t"]) > 0 else None,
+                    "country": r["country"],
                 }
             )
     return pd.DataFrame(
@@ -294,6 +293,7 @@ def coverage_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFra
             "required_t",
             "covered_t",
             "coverage_share",
+            "country",
         ],
     )
 

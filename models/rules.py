@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import pyomo.environ as pyo
-from optimizer.models.data import ModelData
+from optimizer.models.data import ModelData, ShareLimit
 
 Skip = pyo.Constraint.Skip
 
@@ -240,20 +240,20 @@ def add_spot_purchases_within_availability(m: pyo.ConcreteModel, d: ModelData) -
 
 
 def add_demand_coverage(m: pyo.ConcreteModel, d: ModelData) -> None:
-    """Contracted deliveries from funded plants cover the required share of Japanese demand.
+    """Contracted deliveries from funded plants to buyers in the demand's country cover its required share.
 
-    sum_{arcs of mineral m in t} flow[p,c,t,s] >= min_coverage x demand_t   (spot does not count)
-    Demand that no arc can serve is reported by ``ModelData.uncoverable_demand`` instead.
+    sum_{arcs of mineral m in t to buyers in the demand's country} flow[p,c,t,s] >= min_coverage x demand_t
+    (spot does not count). Demand that no arc can serve is reported by ``ModelData.uncoverable_demand``.
     """
     index = [
         (mineral, t, s)
         for (mineral, t), need in d.coverage_required_t.items()
-        if need > 0 and (mineral, t) in d.arcs_by_mineral_year
+        if need > 0 and d.coverage_arcs.get((mineral, t))
         for s in d.scenarios
     ]
 
     def rule(m: pyo.ConcreteModel, mineral: str, t: int, s: str) -> Any:
-        arcs = d.arcs_by_mineral_year[mineral, t]
+        arcs = d.coverage_arcs[mineral, t]
         return sum(m.flow[p, c, t_, s] for p, c, t_ in arcs) >= d.coverage_required_t[mineral, t]
 
     m.demand_coverage = pyo.Constraint(index, rule=rule, doc="demand coverage from funded plants, t")
@@ -277,7 +277,7 @@ def add_capex_concentration_limits(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     m.funded_capex_usd_m = pyo.Var(domain=pyo.NonNegativeReals, doc="capex of the funded options, USD m")
     m.funded_capex_definition = pyo.Constraint(expr=m.funded_capex_usd_m == capex(d.projects))
-    by_member = {(limit.dimension, limit.member): limit for limit in limits}
+    by_member = tightest_per_member(limits)
     m.capex_share_within_limit = pyo.Constraint(
         list(by_member),
         rule=lambda m, dimension, member: (
@@ -325,14 +325,25 @@ def add_revenue_concentration_limits(m: pyo.ConcreteModel, d: ModelData, *, shor
     m.total_contract_revenue_definition = pyo.Constraint(
         expr=m.total_contract_revenue_usd_m == sum(m.contract_revenue_usd_m[c] for c in d.contracts)
     )
+    by_member = tightest_per_member(limits)  # keyed like the capex limits, so explanations can name them
     m.revenue_share_within_limit = pyo.Constraint(
-        range(len(limits)),
-        rule=lambda m, i: (
-            sum(m.contract_revenue_usd_m[c] for c in limits[i].contracts)
-            <= limits[i].max_share * m.total_contract_revenue_usd_m
+        list(by_member),
+        rule=lambda m, dimension, member: (
+            sum(m.contract_revenue_usd_m[c] for c in by_member[dimension, member].contracts)
+            <= by_member[dimension, member].max_share * m.total_contract_revenue_usd_m
         ),
         doc="share of expected contracted revenue per buyer or mineral",
     )
+
+
+def tightest_per_member(limits: Iterable[ShareLimit]) -> dict[tuple[str, str], ShareLimit]:
+    """One limit per (dimension, member): a member limited on its own and under ``*`` keeps the tighter."""
+    chosen: dict[tuple[str, str], ShareLimit] = {}
+    for limit in limits:
+        key = (limit.dimension, limit.member)
+        if key not in chosen or limit.max_share < chosen[key].max_share:
+            chosen[key] = limit
+    return chosen
 
 
 def expected_contract_revenue_usd_m(m: pyo.ConcreteModel, d: ModelData, contract: str) -> Any:

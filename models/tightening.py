@@ -75,12 +75,13 @@ def cover(need: float, capacities: dict[K, float], given: K | None = None) -> Co
 
 
 def deliverable_t(d: ModelData, key: FundKey, mineral: str, year: int, scenario: str) -> float:
-    """The most of ``mineral`` funding choice ``key`` can deliver under contracts in ``year``.
+    """The most of ``mineral`` funding choice ``key`` can deliver in ``year`` under contracts that count
+    towards coverage.
 
     min(yield x shock x min(capacity, feedstock available), sum of the contract maximums of its arcs)
     """
     p = key[0]
-    arcs = d.arcs_by_plant_mineral_year.get((p, mineral, year), [])
+    arcs = [arc for arc in d.coverage_arcs.get((mineral, year), []) if arc[0] == p]
     if not arcs or (p, mineral) not in d.yields:
         return 0.0
     recovered_t = (
@@ -95,13 +96,13 @@ def coverage_needs(d: ModelData) -> list[tuple[str, int, float]]:
     return [
         (mineral, t, need)
         for (mineral, t), need in sorted(d.coverage_required_t.items())
-        if need > 0 and (mineral, t) in d.arcs_by_mineral_year
+        if need > 0 and d.coverage_arcs.get((mineral, t))
     ]
 
 
 def deliverable_by_choice(d: ModelData, mineral: str, t: int, s: str) -> dict[FundKey, float]:
     """u_k,s for every funding choice that runs in year t at a plant with an arc for the mineral."""
-    plants = sorted({p for p, _, _ in d.arcs_by_mineral_year[mineral, t]})
+    plants = sorted({p for p, _, _ in d.coverage_arcs[mineral, t]})
     return {k: deliverable_t(d, k, mineral, t, s) for p in plants for k in d.funds_operating.get((p, t), [])}
 
 
@@ -153,7 +154,7 @@ def add_coverage_needs_signed_contracts(m: pyo.ConcreteModel, d: ModelData) -> N
     """
     rows: dict[str, list[Cover[str]]] = {}
     for mineral, t, need in coverage_needs(d):
-        contracts = sorted({c for _, c, _ in d.arcs_by_mineral_year[mineral, t]})
+        contracts = sorted({c for _, c, _ in d.coverage_arcs[mineral, t]})
         row = cover(need, {c: d.max_tpa[c] for c in contracts})
         if row is not None:
             rows.setdefault(mineral, []).append(row)

@@ -1,7 +1,8 @@
 """The ``optimize`` command: a thin layer over the Python API.
 
 Exit codes: 0 a plan was written (a time-limited plan says its gap); 1 infeasible;
-2 bad input or usage; 3 no feasible plan found within the time limit.
+2 bad input or usage (and any failure to write the output); 3 no feasible plan found within
+the time limit; 130 interrupted (Ctrl-C), 143 terminated (SIGTERM): nothing written.
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 import functools
 import json
 import math
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,14 +30,16 @@ from optimizer.errors import ClusterError, InputError, OutputError, UsageError
 from optimizer.plan import Plan, plan
 from optimizer.progress import Progress, RunProgress
 from optimizer.report.compare import default_comparison_path, kpi_table
-from optimizer.report.write import check_writable, plan_target
+from optimizer.report.files import check_writable, output_lock
+from optimizer.report.write import plan_target
 from optimizer.runs import default_jobs
 from optimizer.solvers.start import Start
-from optimizer.stdout import JsonStdout, reserved_for_json
+from optimizer.stdout import JsonStdout, displayable, reserved_for_json
 from optimizer.workbook.previous_plan import previous_decisions
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
+EXIT_TERMINATED = 143  # the shell's code for SIGTERM (128 + 15)
 MAX_PROBLEMS_SHOWN = 50
 _json_stdout: ContextVar[JsonStdout | None] = ContextVar("json_stdout", default=None)  # set under --json
 
@@ -52,35 +57,69 @@ def main() -> None:
 
 @contextmanager
 def user_errors(debug: bool) -> Iterator[None]:
-    """Turn library errors into ``Error: ...`` lines and exit codes; ``--debug`` shows tracebacks."""
+    """Turn library errors into ``Error: ...`` lines and exit codes; ``--debug`` shows tracebacks.
+
+    SIGTERM is handled like Ctrl-C (HiGHS stopped, nothing written), with exit code 143.
+    """
+    terminated = False
+
+    def on_sigterm(signum: int, frame: Any) -> None:
+        nonlocal terminated
+        terminated = True
+        raise KeyboardInterrupt
+
+    previous = install_sigterm(on_sigterm)
     try:
         yield
     except InputError as error:
         if _json_stdout.get() is not None:
             emit_json({"status": "bad_input", "problems": [str(p) for p in error.problems]})
         shown = error.problems[:MAX_PROBLEMS_SHOWN]
-        click.echo(f"Error: the input has {len(error.problems)} problem(s):", err=True)
+        echo(f"Error: the input has {len(error.problems)} problem(s):", err=True)
         for problem in shown:
-            click.echo(f"  {problem}", err=True)
+            echo(f"  {problem}", err=True)
         if len(error.problems) > len(shown):
-            click.echo(f"  ... and {len(error.problems) - len(shown)} more", err=True)
+            echo(f"  ... and {len(error.problems) - len(shown)} more", err=True)
         if debug:
             traceback.print_exc()
         sys.exit(EXIT_BAD_INPUT)
-    except (OutputError, ClusterError, UsageError) as error:
+    except (OutputError, ClusterError, UsageError, OSError) as error:
+        message = str(error) if not isinstance(error, OSError) else os_error_text(error)
         if _json_stdout.get() is not None:
-            emit_json({"status": "bad_input", "problems": [str(error)]})
-        click.echo(f"Error: {error}", err=True)
+            emit_json({"status": "bad_input", "problems": [message]})
+        echo(f"Error: {message}", err=True)
         if debug:
             traceback.print_exc()
         sys.exit(EXIT_BAD_INPUT)
     except KeyboardInterrupt:
         if _json_stdout.get() is not None:
-            emit_json({"status": "interrupted", "problems": []})
-        click.echo("Interrupted: nothing was written.", err=True)
+            emit_json({"status": "terminated" if terminated else "interrupted", "problems": []})
+        echo(f"{'Terminated' if terminated else 'Interrupted'}: nothing was written.", err=True)
         if debug:
             traceback.print_exc()
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
+    finally:
+        install_sigterm(previous)
+
+
+def install_sigterm(handler: Any) -> Any:
+    """Install ``handler`` for SIGTERM and return the one it replaces (only the main thread may)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    if handler is None:
+        return None
+    return signal.signal(signal.SIGTERM, handler)
+
+
+def os_error_text(error: OSError) -> str:
+    """An operating-system failure outside the writers (which say more), as one line."""
+    where = f" {displayable(str(error.filename))}" if error.filename else ""
+    return f"cannot use{where} ({error.strerror or error}); check the path and its permissions"
+
+
+def echo(text: str, err: bool = False) -> None:
+    """``click.echo`` of text that may hold a file name that is not UTF-8."""
+    click.echo(displayable(text), err=err)
 
 
 class Number(click.FloatRange):
@@ -246,25 +285,26 @@ def plan_command(
         case = Case.from_excel(workbook)
         target, backup = plan_target(workbook, output, in_place=in_place, force=force)
         previous = None if no_warm_start else previous_decisions(workbook)
-        result = plan(
-            case,
-            time_limit_s=time_limit_s,
-            mip_gap=mip_gap,
-            stage=progress.stage,
-            log=progress.solver_log if progress.enabled else None,
-            highs_options=highs_options,
-            start=Start.of(*previous, "the plan in this workbook") if previous else None,
-            write_model=write_mps,
-        )
-        if result.start is not None:
-            progress.stage(result.start.sentence)
-        if limit_steps and result.has_solution:
-            progress.stage("re-solving with the budget and limits moved a step")
-            result = with_limit_steps(result, jobs=jobs, time_limit_s=time_limit_s, mip_gap=mip_gap)
-        written: Path | None = None
-        if result.has_solution or result.explanation:
-            progress.stage("writing plan workbook")
-            written = result.to_excel(target, force=force, backup=backup)
+        with output_lock(target):
+            result = plan(
+                case,
+                time_limit_s=time_limit_s,
+                mip_gap=mip_gap,
+                stage=progress.stage,
+                log=progress.solver_log if progress.enabled else None,
+                highs_options=highs_options,
+                start=Start.of(*previous, "the plan in this workbook") if previous else None,
+                write_model=write_mps,
+            )
+            if result.start is not None:
+                progress.stage(result.start.sentence)
+            if limit_steps and result.has_solution:
+                progress.stage("re-solving with the budget and limits moved a step")
+                result = with_limit_steps(result, jobs=jobs, time_limit_s=time_limit_s, mip_gap=mip_gap)
+            written: Path | None = None
+            if result.has_solution or result.explanation:
+                progress.stage("writing plan workbook")
+                written = result.to_excel(target, force=force, backup=backup)
         progress.done()
     report(result, written, as_json)
     sys.exit(result.exit_code)
@@ -290,17 +330,17 @@ def parse_highs_option(text: str) -> tuple[str, bool | int | float | str]:
 
 def report(result: Plan, written: Path | None, as_json: bool) -> None:
     for message in result.messages:
-        click.echo(f"{'Warning' if result.has_solution else 'Error'}: {message}", err=True)
+        echo(f"{'Warning' if result.has_solution else 'Error'}: {message}", err=True)
     for sentence in result.explanation:
-        click.echo(f"  {sentence}", err=True)
+        echo(f"  {sentence}", err=True)
     if written is not None and not result.has_solution:
-        click.echo(f"explanation written to {written}", err=True)
+        echo(f"explanation written to {written}", err=True)
     if as_json:
         emit_json(result.summary(written))
         return
     if not result.has_solution:
         return
-    click.echo(
+    echo(
         f"status: {result.status}   objective: USD {result.objective_usd_m:,.1f}m   expected NPV: USD {result.expected_npv_usd_m:,.1f}m"
     )
     budget = result.case.settings.budget_usd_m
@@ -308,16 +348,16 @@ def report(result: Plan, written: Path | None, as_json: bool) -> None:
     budget_text = ""
     if budget is not None:
         budget_text = f" of USD {budget + prepaid:,.1f}m available (budget {budget:,.1f}m + prepayments {prepaid:,.1f}m)"
-    click.echo(
+    echo(
         f"capex: USD {result.capex_usd_m:,.1f}m{budget_text}   MIP gap: {result.mip_gap or 0:.4%}   solve: {result.solve_s:.1f}s"
     )
     for r in records(result.funded):
-        click.echo(
+        echo(
             f"  fund {r['project']} ({r['option']}) from {r['start_year']}: capex USD {r['capex_usd_m']:,.1f}m"
         )
     for r in records(result.signed):
-        click.echo(f"  sign {r['contract']}: {r['buyer']}, {r['mineral']}")
-    click.echo(f"plan written to {written}")
+        echo(f"  sign {r['contract']}: {r['buyer']}, {r['mineral']}")
+    echo(f"plan written to {written}")
 
 
 @main.command("validate")
@@ -334,7 +374,7 @@ def validate_command(workbook: Path, debug: bool) -> None:
         case = Case.from_excel(workbook)
         if not case.table("WhatIfs").empty:
             variants(case)
-    click.echo(f"{workbook}: no problems found")
+    echo(f"{workbook}: no problems found")
 
 
 @main.command("explain")
@@ -375,13 +415,11 @@ def explain_command(
     if as_json:
         emit_json({"status": explanation.status, "explanation": explanation.sentences})
     elif explanation.feasible:
-        click.echo(
-            f"{workbook}: feasible: every limit can be met as it stands; optimize plan finds the best plan"
-        )
+        echo(f"{workbook}: feasible: every limit can be met as it stands; optimize plan finds the best plan")
     else:
-        click.echo(f"{workbook}: infeasible; the smallest relaxation that makes it feasible:")
+        echo(f"{workbook}: infeasible; the smallest relaxation that makes it feasible:")
         for sentence in explanation.sentences:
-            click.echo(f"  {sentence}")
+            echo(f"  {sentence}")
     sys.exit(0 if explanation.feasible else 1 if explanation.status == "infeasible" else 3)
 
 
@@ -400,16 +438,17 @@ def template_command(output: Path, example: bool, force: bool, debug: bool) -> N
       optimize template my-case.xlsx
       optimize template india-japan.xlsx --example
     """
-    from optimizer.report.write import save_atomically, write_bytes_atomically
+    from optimizer.report.files import save_atomically, write_bytes_atomically
     from optimizer.workbook.template import example_bytes, template_workbook
 
     with user_errors(debug):
         check_writable(output, force)
-        if example:
-            write_bytes_atomically(example_bytes(), output)
-        else:
-            save_atomically(template_workbook(), output)
-    click.echo(f"{'example' if example else 'template'} written to {output}")
+        with output_lock(output):
+            if example:
+                write_bytes_atomically(example_bytes(), output)
+            else:
+                save_atomically(template_workbook(), output)
+    echo(f"{'example' if example else 'template'} written to {output}")
 
 
 @main.command("frontier")
@@ -452,21 +491,23 @@ def frontier_command(
         case = Case.from_excel(workbook)
         target = output if output is not None else workbook.with_name(f"{workbook.stem}-frontier.xlsx")
         check_writable(target, force)
-        found = frontier(case, points, time_limit_s=time_limit_s, mip_gap=mip_gap, stage=progress.stage)
+        with output_lock(target):
+            found = frontier(case, points, time_limit_s=time_limit_s, mip_gap=mip_gap, stage=progress.stage)
+            if found:
+                write_frontier(found, target, force=force)
         if not found:
             if as_json:
                 emit_json([])
-            click.echo("Error: no feasible plan; run optimize plan for the reason", err=True)
+            echo("Error: no feasible plan; run optimize plan for the reason", err=True)
             sys.exit(1)
-        write_frontier(found, target, force=force)
         progress.done()
     if as_json:
         emit_json([p.summary() for p in found])
         return
-    click.echo(f"{'CVaR USD m':>12} {'E[NPV] USD m':>14}  capex USD m")
+    echo(f"{'CVaR USD m':>12} {'E[NPV] USD m':>14}  capex USD m")
     for p in found:
-        click.echo(f"{p.cvar_usd_m:12,.1f} {p.expected_npv_usd_m:14,.1f}  {p.capex_usd_m:,.1f}")
-    click.echo(f"frontier written to {target}")
+        echo(f"{p.cvar_usd_m:12,.1f} {p.expected_npv_usd_m:14,.1f}  {p.capex_usd_m:,.1f}")
+    echo(f"frontier written to {target}")
 
 
 @main.command("whatif")
@@ -517,18 +558,19 @@ def whatif_command(
         check_writable(target, force)
         progress = RunProgress(runs, enabled=not quiet and not as_json)
         progress.started(scheduler or f"{jobs or default_jobs()} local process(es)")
-        result = run_whatifs(
-            case,
-            jobs=jobs,
-            scheduler=scheduler,
-            time_limit_s=time_limit_s,
-            mip_gap=mip_gap,
-            on_done=progress.run_done,
-        )
-        written = result.to_excel(target, force=force)
+        with output_lock(target):
+            result = run_whatifs(
+                case,
+                jobs=jobs,
+                scheduler=scheduler,
+                time_limit_s=time_limit_s,
+                mip_gap=mip_gap,
+                on_done=progress.run_done,
+            )
+            written = result.to_excel(target, force=force)
     for name, p in result.plans.items():
         for message in p.messages:
-            click.echo(f"{'Warning' if p.has_solution else 'Error'}: {name}: {message}", err=True)
+            echo(f"{'Warning' if p.has_solution else 'Error'}: {name}: {message}", err=True)
     if as_json:
         emit_json(result.summaries(written))
     else:
@@ -539,11 +581,11 @@ def whatif_command(
 def report_whatifs(result: WhatIfs, written: Path) -> None:
     for r in records(kpi_table(result)):
         if pd.isna(r["objective_usd_m"]):
-            click.echo(f"{r['whatif']}: {r['status']}")
+            echo(f"{r['whatif']}: {r['status']}")
             continue
         change = "" if r["whatif"] == "base" else f" ({r['objective_change_usd_m']:+,.1f}m)"
-        click.echo(
+        echo(
             f"{r['whatif']}: {r['status']}, objective USD {r['objective_usd_m']:,.1f}m{change}, "
             f"capex USD {r['capex_usd_m']:,.1f}m, {r['decisions_changed']} decision(s) changed"
         )
-    click.echo(f"comparison written to {written}")
+    echo(f"comparison written to {written}")

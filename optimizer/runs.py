@@ -11,11 +11,14 @@ from a parent that has already solved, which is not safe.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import threading
 import uuid
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor, as_completed
+from typing import Any
 
 from optimizer.case import Case
 from optimizer.errors import ClusterError
@@ -26,6 +29,7 @@ OnDone = Callable[[str, Plan], None]
 """Called in the calling process as each run finishes: its name and its plan."""
 
 CONNECT_TIMEOUT_S = 30
+CONNECT_GRACE_S = 2  # beyond the connect timeout, for distributed to give up on its own
 
 
 def solve_case(
@@ -104,11 +108,27 @@ def on_processes(
         futures: dict[Future[Plan], str] = {
             pool.submit(solve_case, case, time_limit_s, mip_gap, start): name for name, case in cases.items()
         }
-        for future in as_completed(futures):
-            name = futures[future]
-            finished[name] = future.result()
-            done(name, finished[name])
+        try:
+            for future in as_completed(futures):
+                name = futures[future]
+                finished[name] = future.result()
+                done(name, finished[name])
+        except BaseException:
+            stop_workers(pool)
+            raise
     return finished
+
+
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Ctrl-C reaches the workers too (one process group), SIGTERM only this process: end them all.
+
+    Otherwise leaving the pool would wait for every solve still running to finish.
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public way before Python 3.14
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(OSError, AttributeError):
+            process.terminate()
 
 
 def on_dask(
@@ -119,31 +139,87 @@ def on_dask(
     done: OnDone,
     start: Start | None,
 ) -> dict[str, Plan]:
-    """Submit every case to the Dask scheduler at ``scheduler`` and collect the plans as they finish."""
+    """Submit every case to the Dask scheduler at ``scheduler`` and collect the plans as they finish.
+
+    Every call that waits on the cluster is bounded: connecting (``connect_client``), finding
+    a worker, and closing take at most ``CONNECT_TIMEOUT_S`` each; the runs themselves are
+    bounded by their time limit. A cluster that stops answering is a ``ClusterError``.
+    """
     try:
-        from distributed import Client
         from distributed import as_completed as dask_completed
     except ImportError as error:
         raise ClusterError(
             "--scheduler needs Dask: pip install 'offtake-optimizer[cluster]' (here and on the workers)"
         ) from error
-    try:
-        client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)  # type: ignore[no-untyped-call]
-    except (OSError, TimeoutError, ValueError) as error:
-        raise ClusterError(
-            f"cannot reach the Dask scheduler at {scheduler} ({error}); check the address and that it is running"
-        ) from error
+    client = connect_client(scheduler)
     batch = uuid.uuid4().hex[:8]
     finished: dict[str, Plan] = {}
-    with client:
+    try:
+        try:
+            client.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError) as error:
+            raise ClusterError(
+                f"the Dask scheduler at {scheduler} has no worker (none joined within {CONNECT_TIMEOUT_S:g} s); "
+                f"start one with: dask worker {scheduler}"
+            ) from error
         futures = {
             client.submit(
                 solve_case, case, time_limit_s, mip_gap, start, key=f"optimize-{batch}-{i}", pure=False
             ): name
             for i, (name, case) in enumerate(cases.items())
         }
-        for future in dask_completed(list(futures)):  # type: ignore[no-untyped-call]
-            name = futures[future]
-            finished[name] = future.result()
-            done(name, finished[name])
+        try:
+            for future in dask_completed(list(futures)):  # type: ignore[no-untyped-call]
+                name = futures[future]
+                try:
+                    finished[name] = future.result()
+                except (OSError, TimeoutError, CancelledError) as error:
+                    raise ClusterError(
+                        f"the Dask cluster at {scheduler} lost run {name!r} ({type(error).__name__}: {error}); "
+                        "check the scheduler and its workers"
+                    ) from error
+                done(name, finished[name])
+        except BaseException:  # interrupted, or the cluster failed: the other runs are not wanted
+            with contextlib.suppress(Exception):
+                client.cancel(list(futures))
+            raise
+    finally:
+        with contextlib.suppress(Exception):
+            client.close(timeout=CONNECT_TIMEOUT_S)
     return finished
+
+
+def connect_client(scheduler: str) -> Any:
+    """A Dask client connected to ``scheduler``, or ``ClusterError`` within ``CONNECT_TIMEOUT_S``.
+
+    distributed's own timeout covers the TCP connection but not the handshake after it: a
+    port that accepts and never answers would keep the constructor waiting forever. So the
+    client is made in a helper thread, and given up on when the time is over (the thread,
+    a daemon, holds nothing the command needs).
+    """
+    from distributed import Client
+
+    made: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            made["client"] = Client(scheduler, timeout=CONNECT_TIMEOUT_S)  # type: ignore[no-untyped-call]
+        except BaseException as error:  # handed to the waiting thread
+            made["error"] = error
+
+    thread = threading.Thread(target=connect, name="dask-connect", daemon=True)
+    thread.start()
+    thread.join(CONNECT_TIMEOUT_S + CONNECT_GRACE_S)
+    if thread.is_alive():
+        raise ClusterError(
+            f"cannot reach the Dask scheduler at {scheduler} (it accepted the connection but did not answer "
+            f"within {CONNECT_TIMEOUT_S:g} s); check the address and that a Dask scheduler is running there"
+        )
+    error = made.get("error")
+    if isinstance(error, OSError | TimeoutError | ValueError):
+        raise ClusterError(
+            f"cannot reach the Dask scheduler at {scheduler} ({error}); check the address and that it is running"
+        ) from error
+    if error is not None:
+        raise error
+    return made["client"]

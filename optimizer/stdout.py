@@ -112,3 +112,27 @@ def reserved_for_json() -> Iterator[JsonStdout]:
             os.dup2(real.fileno(), STDOUT_FD)
     finally:
         real.close()
+
+
+def displayable(text: str) -> str:
+    """``text`` as any stdout can print it: the undecodable bytes of a file name become U+FFFD.
+
+    A name that is not UTF-8 reaches Python with surrogate escapes, which a strict UTF-8
+    stream refuses (``UnicodeEncodeError`` after the solve).
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape" if escapes_only(text) else "replace").decode(
+            "utf-8", "replace"
+        )
+    return text
+
+
+def escapes_only(text: str) -> bool:
+    """The only surrogates in ``text`` are the escapes of undecodable bytes (they re-encode)."""
+    try:
+        text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return False
+    return True

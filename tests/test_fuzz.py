@@ -58,7 +58,7 @@ def base_case(path: Path) -> Path:
     """The one-year case over two years, with demand, feedstock, logistics and locks."""
     sheets = one_year_case(
         Demand=[{"mineral": "lithium", "year": 2026, "demand_t": 40, "min_coverage": 0.5}],
-        Feedstocks=[{"feedstock": "bm", "year": 2026, "available_t": 150}],
+        Feedstocks=[{"feedstock": "bm", "year": year, "available_t": 150} for year in (2026, 2027)],
         Logistics=[{"project": "A", "buyer": "Panasonic", "cost_usd_per_t": 100}],
     )
     sheets["Projects"][0].update(feedstock="bm", decision="fund")

@@ -220,3 +220,34 @@ def test_infeasible_coverage_exit_status(solve: Solve) -> None:
     result = solve(Demand=demand)
     assert result.status == "infeasible"
     assert result.exit_code == 1
+
+
+KOREAN_BUYER = {"buyer": "Hyundai", "country": "Korea", "kind": "automaker"}
+KR = {**K, "contract": "KR", "buyer": "Hyundai", "max_tpa": 150, "price_usd_per_t": 20_000}
+
+
+def test_coverage_counts_only_deliveries_to_the_demands_country(solve: Solve) -> None:
+    """60 t of Japanese demand: a Korean buyer paying more does not count towards it.
+
+    A and B make 100 + 50 t; without the rule all 150 t would go to Hyundai at 20,000.
+    With it, 60 t go to Panasonic (K, 12,000) and 90 t to Hyundai.
+    """
+    demand = [{"mineral": "lithium", "year": 2026, "demand_t": 60, "min_coverage": 1.0}]
+    buyers = [*BASE["Buyers"], KOREAN_BUYER]
+    result = solve(Buyers=buyers, Contracts=[K, KR], Demand=demand)
+    assert result.objective_usd_m == pytest.approx(60 * 0.012 + 90 * 0.020 - 0.5 - 0.2, rel=REL)
+    assert result.coverage[["country", "required_t", "covered_t"]].to_dict("records") == [
+        {"country": "Japan", "required_t": 60.0, "covered_t": pytest.approx(60.0)}
+    ]
+    korean = solve(Buyers=buyers, Contracts=[K, KR], Demand=[{**demand[0], "country": " korea"}])
+    assert korean.objective_usd_m == pytest.approx(150 * 0.020 - 0.5 - 0.2, rel=REL)
+
+
+def test_demand_no_buyer_of_its_country_can_receive_is_explained(solve: Solve) -> None:
+    demand = [{"mineral": "lithium", "year": 2026, "demand_t": 60, "min_coverage": 1.0, "country": "Korea"}]
+    result = solve(Demand=demand)
+    assert result.status == "infeasible"
+    assert result.explanation[0] == (
+        "lithium coverage in 2026 short by 60 t "
+        "(no contract with a buyer in Korea can receive lithium from a plant that year)"
+    )

@@ -71,23 +71,29 @@ def test_in_place_refuses_a_workbook_open_in_excel(workbook: Path) -> None:
     assert not workbook.with_name("case.bak.xlsx").exists()
 
 
-@pytest.mark.parametrize("interruption", [KeyboardInterrupt, OSError])
+@pytest.mark.parametrize(
+    ("interruption", "raised"), [(KeyboardInterrupt, KeyboardInterrupt), (OSError, OutputError)]
+)
 def test_interrupted_write_leaves_no_partial_file(
-    workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, interruption: type[BaseException]
+    workbook: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    interruption: type[BaseException],
+    raised: type[BaseException],
 ) -> None:
-    """Ctrl-C (or a full disk) while the bytes go to disk: no target, no temporary file, input intact."""
+    """Ctrl-C (or a full disk: an OutputError) while the bytes go to disk: no target, no temporary file."""
     result = plan(Case.from_excel(workbook))
     before = digest(workbook)
 
     def interrupted(_: int) -> None:
         raise interruption()
 
-    monkeypatch.setattr("optimizer.report.write.os.fsync", interrupted)
+    monkeypatch.setattr("optimizer.report.files.os.fsync", interrupted)
     target = tmp_path / "plan.xlsx"
-    with pytest.raises(interruption):
+    with pytest.raises(raised):
         result.to_excel(target)
     assert not target.exists()
-    with pytest.raises(interruption):
+    with pytest.raises(raised):
         result.to_excel(workbook, backup=tmp_path / "case.bak.xlsx")
     assert digest(workbook) == before
     assert not list(tmp_path.glob(".*.tmp")) and not list(tmp_path.glob("*.tmp"))

@@ -67,8 +67,7 @@ def explain(
 def explain_model_data(d: ModelData, options: SolverOptions) -> Explanation:
     """Elastic re-solve of the model built from ``d``; sentences for every limit that must move."""
     sentences = [
-        f"{mineral} coverage in {year} short by {tonnes_text(need)} "
-        f"(no plant can deliver {mineral} under any contract that year)"
+        f"{mineral} coverage in {year} short by {tonnes_text(need)} ({no_supply_reason(d, mineral, year)})"
         for mineral, year, need in d.uncoverable_demand
     ]
     m = create_model(d)
@@ -85,6 +84,14 @@ def explain_model_data(d: ModelData, options: SolverOptions) -> Explanation:
         sentences.append("(the solver stopped at its limit: a smaller relaxation may exist)")
     status = "infeasible" if found or d.uncoverable_demand else "feasible"
     return Explanation(status, sentences, found)
+
+
+def no_supply_reason(d: ModelData, mineral: str, year: int) -> str:
+    """Why no delivery can count towards a demand: none of the mineral at all, or none to its country."""
+    if (mineral, year) not in d.arcs_by_mineral_year:
+        return f"no plant can deliver {mineral} under any contract that year"
+    country = d.coverage_country.get((mineral, year), "Japan")
+    return f"no contract with a buyer in {country} can receive {mineral} from a plant that year"
 
 
 def single_family_alternatives(d: ModelData, options: SolverOptions, joint: list[Shortfall]) -> list[str]:

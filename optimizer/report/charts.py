@@ -18,6 +18,8 @@ from openpyxl.chart.title import Title
 from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
 from openpyxl.worksheet.worksheet import Worksheet
 
+from optimizer.report.cells import safe_text
+
 WIDTH_CM = 16.0
 HEIGHT_CM = 7.5
 TITLE_SIZE = 1100  # hundredths of a point
@@ -56,7 +58,9 @@ ChartMaker = Callable[[TableLayout], list[ChartBase]]
 def title(text: str) -> Title:
     """A chart title in 11-point bold (the default is too large for a chart on a page)."""
     font = CharacterProperties(sz=TITLE_SIZE, b=True)
-    paragraph = Paragraph(pPr=ParagraphProperties(defRPr=font), r=[RegularTextRun(rPr=font, t=text)])
+    paragraph = Paragraph(
+        pPr=ParagraphProperties(defRPr=font), r=[RegularTextRun(rPr=font, t=safe_text(text))]
+    )
     return Title(tx=Text(rich=RichText(p=[paragraph])), overlay=False)
 
 
@@ -120,7 +124,7 @@ def coverage_against_demand(table: TableLayout) -> list[ChartBase]:
         bars = columns(f"{mineral}: from funded plants vs coverage target (t)", "t", "#,##0")
         for scenario, top, bottom in blocks:
             label = "covered" if len(blocks) == 1 else f"covered, {scenario}"
-            bars.series.append(Series(table.cells("covered_t", top, bottom), title=label))
+            bars.series.append(Series(table.cells("covered_t", top, bottom), title=safe_text(label)))
         bars.set_categories(table.cells("year", first, last))
         lines = LineChart()
         lines.series.append(Series(table.cells("required_t", first, last), title="required"))

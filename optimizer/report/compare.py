@@ -17,7 +17,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from optimizer.case import records
 from optimizer.plan import Plan
-from optimizer.report.write import check_writable, save_atomically, write_frame
+from optimizer.report.files import check_writable, save_atomically
+from optimizer.report.write import write_frame
 from optimizer.workbook.changes import BASE, shown_value
 
 if TYPE_CHECKING:

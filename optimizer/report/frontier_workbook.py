@@ -9,7 +9,8 @@ from openpyxl import Workbook
 from openpyxl.chart import Reference, ScatterChart, Series
 
 from optimizer.analyses.frontier import FrontierPoint
-from optimizer.report.write import check_writable, save_atomically, write_frame
+from optimizer.report.files import check_writable, save_atomically
+from optimizer.report.write import write_frame
 
 
 def frontier_table(points: list[FrontierPoint]) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from optimizer.report.cells import plain, safe_text, write_cell
 from optimizer.report.charts import TableLayout
 from optimizer.report.results import RESULT_TABLES, SUMMARY_MEANINGS, SUMMARY_ROWS, ResultSheet
 
@@ -103,15 +104,6 @@ def number_format(column: str, values: Any = ()) -> str:
     return "General"
 
 
-def plain(value: Any) -> Any:
-    """numpy and pandas scalars to what openpyxl writes; missing to an empty cell."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if hasattr(value, "item"):
-        return value.item()
-    return value
-
-
 def results_workbook(plan: Plan, provenance: Provenance) -> Workbook:
     """Summary, then every registered result sheet that applies to this plan.
 
@@ -127,10 +119,8 @@ def results_workbook(plan: Plan, provenance: Provenance) -> Workbook:
 
 
 def heading(sheet: Worksheet, title: str, description: str) -> None:
-    sheet["A1"] = title
-    sheet["A1"].font = TITLE_FONT
-    sheet["A2"] = f"{MARKER} {description}"
-    sheet["A2"].font = NOTE_FONT
+    write_cell(sheet, TITLE_ROW, 1, title).font = TITLE_FONT
+    write_cell(sheet, NOTE_ROW, 1, f"{MARKER} {description}").font = NOTE_FONT
     sheet.sheet_properties.tabColor = TAB_COLOUR
 
 
@@ -139,18 +129,18 @@ def write_summary(sheet: Worksheet, plan: Plan, provenance: Provenance) -> None:
     heading(sheet, "Offtake portfolio plan", "Headline numbers of the plan, and where they came from.")
     values = summary_values(plan, provenance)
     for row, key in enumerate(SUMMARY_ROWS, start=3):
-        sheet.cell(row=row, column=1, value=key).font = KEY_FONT
-        cell = sheet.cell(row=row, column=2, value=values[key])
+        write_cell(sheet, row, 1, key).font = KEY_FONT
+        cell = write_cell(sheet, row, 2, values[key])
         cell.number_format = number_format(key) if key != "solve_s" else "0.0"
         cell.alignment = Alignment(horizontal="left", shrink_to_fit=key == "input_sha256")
-        sheet.cell(row=row, column=3, value=SUMMARY_MEANINGS.get(key, "")).font = NOTE_FONT
+        write_cell(sheet, row, 3, SUMMARY_MEANINGS.get(key, "")).font = NOTE_FONT
         if key in ("input_file", "input_sha256") or key.endswith(("_version", "_utc")):
             for column in (1, 2, 3):
                 sheet.cell(row=row, column=column).fill = PROVENANCE_FILL
     first_message_row = 3 + len(SUMMARY_ROWS) + 1
-    sheet.cell(row=first_message_row, column=1, value="messages").font = KEY_FONT
+    write_cell(sheet, first_message_row, 1, "messages").font = KEY_FONT
     for offset, message in enumerate([*plan.messages, *plan.explanation]):
-        sheet.cell(row=first_message_row + offset, column=2, value=message)
+        write_cell(sheet, first_message_row + offset, 2, message)
     write_decisions(sheet, plan, first_message_row + max(len(plan.messages) + len(plan.explanation), 1) + 1)
     sheet.column_dimensions["A"].width = 22
     sheet.column_dimensions["B"].width = 36
@@ -161,7 +151,7 @@ def write_summary(sheet: Worksheet, plan: Plan, provenance: Provenance) -> None:
 
 def write_decisions(sheet: Worksheet, plan: Plan, row: int) -> None:
     """The decisions in words, below the messages (these rows move with the number of messages)."""
-    sheet.cell(row=row, column=1, value="decisions").font = KEY_FONT
+    write_cell(sheet, row, 1, "decisions").font = KEY_FONT
     lines = [
         ("fund", f"{r.project} ({r.option})", f"from {r.start_year}: capex USD {r.capex_usd_m:,.1f}m, NPV contribution USD {r.npv_contribution_usd_m:,.1f}m")
         for r in plan.funded.itertuples()
@@ -170,9 +160,9 @@ def write_decisions(sheet: Worksheet, plan: Plan, row: int) -> None:
         for r in plan.signed.itertuples()
     ]  # fmt: skip
     for offset, (verb, what, detail) in enumerate(lines, start=1):
-        sheet.cell(row=row + offset, column=1, value=verb).alignment = TEXT
-        sheet.cell(row=row + offset, column=2, value=what)
-        sheet.cell(row=row + offset, column=3, value=detail)
+        write_cell(sheet, row + offset, 1, verb).alignment = TEXT
+        write_cell(sheet, row + offset, 2, what)
+        write_cell(sheet, row + offset, 3, detail)
 
 
 def summary_values(plan: Plan, provenance: Provenance) -> dict[str, Any]:
@@ -208,14 +198,14 @@ def write_table(sheet: Worksheet, name: str, frame: pd.DataFrame) -> TableLayout
     last_row = HEADER_ROW + max(len(frame), 1)
     for r, record in enumerate(frame.itertuples(index=False), start=HEADER_ROW + 1):
         for i, value in enumerate(record, start=1):
-            sheet.cell(row=r, column=i, value=plain(value))
+            write_cell(sheet, r, i, value)
     header_lines = 1
     for i, column in enumerate(columns, start=1):
         values = [plain(v) for v in frame[column]] if len(frame) else []
         label = column_label(column)
         numeric = bool(values) and all(isinstance(v, int | float) for v in values if v is not None)
         width = column_width(label, values)
-        header = sheet.cell(row=HEADER_ROW, column=i, value=label)
+        header = write_cell(sheet, HEADER_ROW, i, label)
         header.font, header.fill = HEADER_FONT, HEADER_FILL
         header.alignment = Alignment(
             wrap_text=True, vertical="center", horizontal="right" if numeric else "left"
@@ -312,7 +302,7 @@ def print_setup(sheet: Worksheet, title: str, provenance: Provenance, title_rows
     sheet.print_options.horizontalCentered = True
     if title_rows:
         sheet.print_title_rows = title_rows
-    source = (provenance.input_file or "a case built in Python").replace("&", "&&")
+    source = safe_text(provenance.input_file or "a case built in Python").replace("&", "&&")
     digest = f" (sha256 {provenance.input_sha256[:12]})" if provenance.input_sha256 else ""
     sheet.oddHeader.left.text = "Offtake portfolio plan"
     sheet.oddHeader.center.text = title

@@ -11,25 +11,31 @@ leaves half a workbook, and the input is only replaced with ``--in-place``, afte
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import io
-import os
-import tempfile
+import stat
+import warnings
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
-from python_calamine import CalamineWorkbook
 
 from optimizer.errors import OutputError
-from optimizer.report.render import MARKER, Provenance, number_format, plain, results_workbook
+from optimizer.report.cells import write_cell
+from optimizer.report.files import (
+    check_replaceable,
+    check_writable,
+    regular_or_absent,
+    save_atomically,
+    write_bytes_atomically,
+)
+from optimizer.report.render import MARKER, Provenance, number_format, results_workbook
 from optimizer.report.results import RESULT_TABLES, SUMMARY_ROWS
 from optimizer.report.xlsx.merge import merge_result_sheets
 from optimizer.report.xlsx.package import Package
@@ -44,6 +50,7 @@ __all__ = [
     "default_output_path",
     "plan_target",
     "save_atomically",
+    "write_bytes_atomically",
     "write_plan",
 ]
 
@@ -63,19 +70,6 @@ def backup_path(input_path: Path) -> Path:
     return input_path.with_name(f"{input_path.stem}.bak{input_path.suffix}")
 
 
-def check_writable(path: Path, force: bool) -> None:
-    """Refuse to overwrite without ``force``, and refuse a workbook Excel has open."""
-    lock = path.with_name(f"~${path.name}")
-    if lock.exists():
-        raise OutputError(
-            f"{path.name} is open in Excel (found {lock.name}); close it and run again, or write elsewhere with -o"
-        )
-    if path.exists() and not force:
-        raise OutputError(f"{path} exists; pass --force to replace it, or choose another name with -o")
-    if not path.parent.exists():
-        raise OutputError(f"folder {path.parent} does not exist; create it or choose another -o")
-
-
 def plan_target(
     workbook: Path, output: Path | None, *, in_place: bool = False, force: bool = False
 ) -> tuple[Path, Path | None]:
@@ -84,6 +78,10 @@ def plan_target(
         raise OutputError("--in-place writes into the input workbook; drop -o, or drop --in-place")
     if in_place:
         check_writable(workbook, force=True)
+        check_replaceable(workbook, force)
+        regular_or_absent(
+            backup_path(workbook), "the backup", "--in-place keeps the backup there: move or rename it"
+        )
         check_result_sheets_are_ours(workbook.name, workbook.read_bytes())
         return workbook, backup_path(workbook)
     target = output if output is not None else default_output_path(workbook)
@@ -131,26 +129,35 @@ def write_plan(plan: Plan, path: Path, *, force: bool = False, backup: Path | No
         ) from error
     merged = package.to_bytes()
     if backup is not None and path.exists():
-        write_bytes_atomically(path.read_bytes(), backup)
+        write_bytes_atomically(path.read_bytes(), backup, mode=stat.S_IMODE(path.stat().st_mode))
     write_bytes_atomically(merged, path)
     return path
 
 
 def check_result_sheets_are_ours(name: str, data: bytes) -> None:
-    """A sheet named like a result sheet that this tool did not write is the user's: never replace it."""
-    try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception:  # not a workbook: reading it reports that properly
-        return
+    """A sheet named like a result sheet that this tool did not write is the user's: never replace it.
+
+    Only A2 of those sheets is read, streaming (openpyxl read-only): a result sheet of a
+    large plan, or a hostile one, is never loaded whole.
+    """
     owned = {n.lower() for n in OWNED_SHEETS}
     foreign = []
-    for sheet in book.sheet_names:
-        if sheet.lower() not in owned:
-            continue
-        rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=2)
-        note = rows[1][0] if len(rows) > 1 and rows[1] else ""
-        if not (isinstance(note, str) and note.startswith(MARKER)):
-            foreign.append(sheet)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl's notes on parts it does not read
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception:  # not a workbook: reading it reports that properly
+            return
+        try:
+            for sheet in book.sheetnames:
+                if sheet.lower() not in owned:
+                    continue
+                rows = book[sheet].iter_rows(min_row=2, max_row=2, max_col=1, values_only=True)
+                note = next(iter(rows), (None,))[0]
+                if not (isinstance(note, str) and note.startswith(MARKER)):
+                    foreign.append(sheet)
+        finally:
+            book.close()
     if foreign:
         raise OutputError(
             f"{name}: sheet(s) {', '.join(foreign)} carry names the plan's result sheets use but were not "
@@ -162,25 +169,6 @@ def workbook_bytes(workbook: Workbook) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def write_bytes_atomically(data: bytes, path: Path) -> None:
-    """Write to a temporary file beside ``path``, flush it to disk, then rename it into place."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx.tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-
-
-def save_atomically(workbook: Workbook, path: Path) -> None:
-    write_bytes_atomically(workbook_bytes(workbook), path)
 
 
 def workbook_from_case(plan: Plan) -> Workbook:
@@ -214,11 +202,11 @@ def versions() -> dict[str, str]:
 def write_frame(sheet: Worksheet, frame: pd.DataFrame) -> None:
     """An input table at A1: bold header, frozen header row, business number formats."""
     columns = [str(c) for c in frame.columns]
-    sheet.append(columns)
-    for cell in sheet[1]:
-        cell.font = BOLD
-    for record in frame.itertuples(index=False):
-        sheet.append([plain(v) for v in record])
+    for i, column in enumerate(columns, start=1):
+        write_cell(sheet, 1, i, column).font = BOLD
+    for r, record in enumerate(frame.itertuples(index=False), start=2):
+        for i, value in enumerate(record, start=1):
+            write_cell(sheet, r, i, value)
     for i, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = max(12, min(40, len(column) + 2))
         fmt = number_format(column)

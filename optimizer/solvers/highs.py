@@ -242,6 +242,7 @@ def solve(model: pyo.ConcreteModel, options: SolverOptions) -> SolveResult:
     result.warnings = model_scaling_warnings(compiled)
     if result.has_solution:
         load_solution(h, compiled)
+        settle_unseen_variables(model, compiled)
         if options.duals:
             result.row_duals = fixed_integer_duals(h, compiled)
             result.duals_s = time.perf_counter() - solved_at
@@ -343,6 +344,25 @@ def load_solution(h: highspy.Highs, compiled: CompiledModel) -> None:
     for var, value in zip(compiled.columns, values, strict=True):
         var.set_value(
             round(value) if var.is_integer() or var.is_binary() else float(value), skip_validation=True
+        )
+
+
+def settle_unseen_variables(model: pyo.ConcreteModel, compiled: CompiledModel) -> None:
+    """Variables in no row and no objective term (HiGHS never saw them) take the value nearest 0.
+
+    Any value within their bounds is optimal; without one, reading an expression that holds
+    them with a zero coefficient fails (``sign[c]`` of a contract that can receive nothing,
+    whose prepayment benefit is exactly 0).
+    """
+    seen = {id(var) for var in compiled.columns}
+    for var in model.component_data_objects(pyo.Var, descend_into=True):
+        if var.fixed or id(var) in seen:
+            continue
+        low = -math.inf if var.lb is None else float(var.lb)
+        high = math.inf if var.ub is None else float(var.ub)
+        nearest = min(max(0.0, low), high)
+        var.set_value(
+            round(nearest) if var.is_integer() or var.is_binary() else nearest, skip_validation=True
         )
 
 

@@ -74,6 +74,32 @@ def years_within_horizon(
     return problems
 
 
+def prepayments_within_horizon(
+    base_year: int, tables: dict[str, pd.DataFrame], raw: dict[str, RawTable]
+) -> list[InputProblem]:
+    """A prepayment arrives in the contract's start_year: that year must not be before base_year.
+
+    The plan starts at base_year; money received earlier is not the plan's to decide on
+    (nor could its repayments before base_year be discounted).
+    """
+    if "Contracts" not in raw:
+        return []
+    problems = []
+    for label, row in tables["Contracts"].iterrows():
+        start, amount = row["start_year"], row["prepayment_usd_m"]
+        if pd.isna(start) or pd.isna(amount) or amount <= 0 or start >= base_year:
+            continue
+        problems.append(
+            InputProblem(
+                "Contracts",
+                raw["Contracts"].cell("prepayment_usd_m", row_number(label)),
+                f"the prepayment would arrive in start_year {start}, before base_year {base_year}",
+                f"start the contract in {base_year} or later, or leave prepayment_usd_m blank",
+            )
+        )
+    return problems
+
+
 def project_decisions(
     base_year: int, end_year: int, tables: dict[str, pd.DataFrame], raw: dict[str, RawTable]
 ) -> list[InputProblem]:
@@ -161,6 +187,50 @@ def feedstocks_listed(tables: dict[str, pd.DataFrame], raw: dict[str, RawTable])
     return problems
 
 
+def feedstock_years_listed(
+    base_year: int, end_year: int, tables: dict[str, pd.DataFrame], raw: dict[str, RawTable]
+) -> list[InputProblem]:
+    """A feedstock some project uses is listed for every year of the horizon.
+
+    A year left out would be unlimited without a word, as a feedstock left off the sheet
+    entirely would be (``feedstocks_listed``); a year with none available is a row with 0.
+    """
+    if "Feedstocks" not in raw or "Projects" not in raw or tables["Feedstocks"].empty:
+        return []
+    used = set(tables["Projects"]["feedstock"].dropna())
+    feedstocks = tables["Feedstocks"]
+    horizon = set(range(base_year, end_year + 1))
+    problems = []
+    for feedstock, rows in feedstocks.groupby("feedstock", sort=False):
+        if feedstock not in used:
+            continue
+        missing = sorted(horizon - {int(y) for y in rows["year"].dropna()})
+        if not missing:
+            continue
+        years = year_ranges(missing)
+        problems.append(
+            InputProblem(
+                "Feedstocks",
+                raw["Feedstocks"].cell("feedstock", row_number(rows.index[0])),
+                f"feedstock {feedstock!r} has no row for {years}, so its supply then would be unlimited",
+                f"add a row for {'each of those years' if len(missing) > 1 else 'that year'} "
+                "(available_t 0 if there is none)",
+            )
+        )
+    return problems
+
+
+def year_ranges(years: list[int]) -> str:
+    """``[2027, 2028, 2029, 2033]`` -> ``'2027-2029, 2033'``."""
+    runs: list[list[int]] = []
+    for year in years:
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return ", ".join(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]) for run in runs)
+
+
 def scenario_probabilities(tables: dict[str, pd.DataFrame], raw: dict[str, RawTable]) -> list[InputProblem]:
     """The probabilities on the Scenarios sheet add up to 1 (when every one is given)."""
     if "Scenarios" not in raw or "Scenarios" not in tables:
@@ -187,8 +257,10 @@ def cross_sheet_problems(
     """Every check of this module, in one list."""
     return [
         *years_within_horizon(base_year, end_year, tables, raw),
+        *prepayments_within_horizon(base_year, tables, raw),
         *project_decisions(base_year, end_year, tables, raw),
         *contract_plants_yield_their_mineral(tables, raw),
         *feedstocks_listed(tables, raw),
+        *feedstock_years_listed(base_year, end_year, tables, raw),
         *scenario_probabilities(tables, raw),
     ]

@@ -8,6 +8,7 @@ sheets that the tool wrote into an earlier plan are skipped, so a plan reads bac
 from __future__ import annotations
 
 import math
+import stat
 import zipfile
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -17,8 +18,9 @@ import pandas as pd
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from optimizer.errors import InputError, InputProblem
+from optimizer.workbook.limits import check_package, sheet_cells_problem
 from optimizer.workbook.schema import RESULT_SHEETS, TABLES_BY_SHEET
-from optimizer.workbook.sheet_xml import SheetCells, scan_workbook
+from optimizer.workbook.sheet_xml import SheetCells, scan_workbook, sheet_parts
 
 
 @dataclass(frozen=True)
@@ -69,37 +71,91 @@ def is_empty_cell(value: object) -> bool:
 
 
 def read_workbook(path: Path) -> dict[str, RawTable]:
-    """Read every input sheet the schema knows; unknown sheets (the user's own) are skipped."""
+    """Read every input sheet the schema knows; unknown sheets (the user's own) are never read.
+
+    The package is checked as a whole first (``limits``: sizes, part names, DTDs), then only
+    the sheets the model uses are scanned and read, each within ``limits.MAX_SHEET_CELLS``.
+    """
     problems = check_readable(path)
     if problems:
         raise InputError(problems)
     try:
-        grids: dict[str, pd.DataFrame] = pd.read_excel(
-            path,
-            sheet_name=None,
-            header=None,
-            dtype=object,
-            engine="calamine",
-            keep_default_na=False,
-            na_values=[""],
-        )
-    except Exception as exc:  # calamine raises several unrelated types for broken files
+        problems = check_package(path)
+        if problems:
+            raise InputError(problems)
+        with zipfile.ZipFile(path) as package:
+            names = list(sheet_parts(package))
+    except (zipfile.BadZipFile, KeyError, OSError, SyntaxError) as exc:  # SyntaxError: bad XML
         raise InputError([damaged(path, exc)]) from exc
-    known = {name.lower(): name for name in TABLES_BY_SHEET}
-    skipped = {name.lower() for name in RESULT_SHEETS}
-    wanted = {
-        sheet_name: known[sheet_name.strip().lower()]
-        for sheet_name in grids
-        if sheet_name.strip().lower() in known and sheet_name.strip().lower() not in skipped
-    }
+    wanted, problems = wanted_sheets(names)
+    if problems:
+        raise InputError(problems)
     try:
         cells = scan_workbook(path, set(wanted))
     except (zipfile.BadZipFile, KeyError, OSError, SyntaxError) as exc:  # SyntaxError: bad XML
+        raise InputError([damaged(path, exc)]) from exc
+    too_large = [
+        problem
+        for name, found in cells.items()
+        if (problem := sheet_cells_problem(name, found.last_row, found.last_column)) is not None
+    ]
+    if too_large:
+        raise InputError(too_large)
+    try:
+        grids: dict[str, pd.DataFrame] = (
+            pd.read_excel(
+                path,
+                sheet_name=list(wanted),
+                header=None,
+                dtype=object,
+                engine="calamine",
+                keep_default_na=False,
+                na_values=[""],
+            )
+            if wanted
+            else {}
+        )
+    except Exception as exc:  # calamine raises several unrelated types for broken files
         raise InputError([damaged(path, exc)]) from exc
     return {
         schema_name: grid_to_table(schema_name, grids[sheet_name], cells.get(sheet_name))
         for sheet_name, schema_name in wanted.items()
     }
+
+
+KNOWN_SHEETS = {name.lower(): name for name in TABLES_BY_SHEET}
+RESULT_KEYS = {name.lower() for name in RESULT_SHEETS}
+
+
+def wanted_sheets(names: list[str]) -> tuple[dict[str, str], list[InputProblem]]:
+    """Workbook sheet name -> schema sheet, for the input sheets the model reads.
+
+    Names match ignoring case and surrounding spaces, so two sheets that differ only in
+    those (``Contracts`` and ``contracts ``) would both be the same table: that is refused,
+    naming both, rather than reading one of them.
+    """
+    by_key: dict[str, list[str]] = {}
+    for name in names:
+        key = name.strip().lower()
+        if key in KNOWN_SHEETS or key in RESULT_KEYS:
+            by_key.setdefault(key, []).append(name)
+    problems = [
+        InputProblem(
+            KNOWN_SHEETS.get(key, same[0]),
+            "",
+            f"the workbook has {len(same)} sheets named {' and '.join(repr(n) for n in same)}, "
+            "which differ only in case or spaces, so it is unclear which one to read",
+            "rename or delete all but one of them",
+        )
+        for key, same in by_key.items()
+        if len(same) > 1
+    ]
+    wanted = {
+        same[0]: KNOWN_SHEETS[key]
+        for key, same in by_key.items()
+        if key in KNOWN_SHEETS and key not in RESULT_KEYS and len(same) == 1
+    }
+    return wanted, problems
 
 
 def damaged(path: Path, exc: BaseException) -> InputProblem:
@@ -126,8 +182,16 @@ def check_readable(path: Path) -> list[InputProblem]:
     def problem(what: str, fix: str) -> list[InputProblem]:
         return [InputProblem(path.name, "", what, fix)]
 
-    if not path.exists():
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
         return problem("file not found", "check the path")
+    except OSError as exc:
+        return problem(f"cannot be opened ({exc.strerror})", "check the path and its permissions")
+    if not stat.S_ISREG(mode):
+        return problem(
+            f"is not a regular file (it is {file_kind(mode)})", "give the path of an .xlsx workbook file"
+        )
     try:
         with path.open("rb") as handle:
             head = handle.read(8)
@@ -171,6 +235,18 @@ def check_readable(path: Path) -> list[InputProblem]:
         )
         return problem(what, "save it from Excel as an .xlsx workbook")
     return []
+
+
+def file_kind(mode: int) -> str:
+    """What a path that is not a regular file is, in words."""
+    kinds = (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    )
+    return next((words for test, words in kinds if test(mode)), "not a file")
 
 
 FREE_TEXT_COLUMNS = ("source", "notes")
@@ -242,7 +318,7 @@ def headerless_column(sheet: str, letter: str, merged_header: str | None) -> Inp
 
 
 def cell_problems(sheet: str, cells: SheetCells, letters: set[str]) -> tuple[list[InputProblem], set[str]]:
-    """Merged ranges and formulas without a usable value, in the table's own columns."""
+    """Merged ranges, formulas without a usable value, error values and unreal numbers, in the table's own columns."""
     problems: list[InputProblem] = []
     covered: set[str] = set()
     for ref in cells.merged_ranges:
@@ -266,6 +342,28 @@ def cell_problems(sheet: str, cells: SheetCells, letters: set[str]) -> tuple[lis
             problems.append(
                 InputProblem(
                     sheet, cell, f"formula gives the error {error}", "correct the formula or type the value"
+                )
+            )
+            covered.add(cell)
+    for cell, error in cells.error_values.items():
+        if cell.rstrip("0123456789") in letters:
+            problems.append(
+                InputProblem(
+                    sheet,
+                    cell,
+                    f"holds the error value {error}, not a value",
+                    "type the value, or clear the cell to take its default",
+                )
+            )
+            covered.add(cell)
+    for cell, text in cells.unreal_numbers.items():
+        if cell.rstrip("0123456789") in letters:
+            problems.append(
+                InputProblem(
+                    sheet,
+                    cell,
+                    f"holds {text}, which is not a real number",
+                    "type the number, or clear the cell to take its default",
                 )
             )
             covered.add(cell)

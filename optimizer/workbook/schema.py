@@ -50,6 +50,27 @@ class Table:
         return [col.name for col in self.columns]
 
 
+MAGNITUDES: tuple[tuple[str, float, str], ...] = (
+    ("_usd_m", 1e6, "USD m (millions of US dollars): at most USD 1 trillion"),
+    ("_usd_per_t", 1e10, "USD per tonne: at most USD 10 billion per tonne"),
+    ("_tpa", 1e10, "tonnes per year: at most 10 billion tonnes a year"),
+    ("_t", 1e10, "tonnes: at most 10 billion tonnes"),
+    ("_s", 1e9, "seconds: at most a billion seconds"),
+)
+"""Column-name suffix -> the largest magnitude any real case has, and the unit in words.
+
+Far beyond any real value (capex 1e300) a number is a typo or an attack, and would reach
+the solver as a coefficient it cannot handle: validation names its cell instead."""
+
+
+def largest_real_value(name: str) -> tuple[float, str] | None:
+    """The largest magnitude a column or setting named ``name`` may hold, by the unit its name carries."""
+    for suffix, limit, unit in MAGNITUDES:
+        if name.endswith(suffix):
+            return limit, unit
+    return None
+
+
 SOURCE = Column("source", "str", "Where the figures in this row come from (free text, ignored by the model).")
 NOTES = Column("notes", "str", "Free-text notes (ignored by the model).")
 
@@ -303,7 +324,13 @@ TABLES: tuple[Table, ...] = (
         "Japanese offtakers.",
         (
             Column("buyer", "str", "Buyer id.", required=True),
-            Column("country", "str", "Country."),
+            Column(
+                "country",
+                "str",
+                "Country the buyer takes delivery in; its deliveries count towards that country's Demand. "
+                "Blank: Japan.",
+                default="Japan",
+            ),
             Column(
                 "kind",
                 "str",
@@ -368,7 +395,7 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "Demand",
-        "Japanese demand to be covered from funded plants under contract.",
+        "Demand (Japanese unless country says otherwise) to be covered from funded plants under contract.",
         (
             Column("mineral", "str", "Mineral.", required=True, references="Minerals.mineral"),
             Column("year", "int", "Year.", required=True, minimum=1900, maximum=2200),
@@ -380,6 +407,12 @@ TABLES: tuple[Table, ...] = (
                 default=1.0,
                 minimum=0.0,
                 maximum=1.0,
+            ),
+            Column(
+                "country",
+                "str",
+                "Country whose demand this is: only deliveries to buyers in it (Buyers.country) count. Blank: Japan.",
+                default="Japan",
             ),
             SOURCE,
             NOTES,
@@ -539,9 +572,10 @@ TABLES = (
             Column(
                 "multiplier",
                 "float",
-                "Factor applied (0.5 halves, 3 triples, 0 shuts).",
+                "Factor applied (0.5 halves, 3 triples, 0 shuts; at most 1000).",
                 required=True,
                 minimum=0.0,
+                maximum=1000.0,
             ),
             SOURCE,
             NOTES,

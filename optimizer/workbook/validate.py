@@ -14,7 +14,7 @@ import pandas as pd
 from optimizer.errors import InputProblem
 from optimizer.workbook.consistency import cross_sheet_problems
 from optimizer.workbook.read import RawTable, row_number
-from optimizer.workbook.schema import TABLES_BY_SHEET, Column, Table
+from optimizer.workbook.schema import TABLES_BY_SHEET, Column, Table, largest_real_value
 
 
 def is_blank(value: object) -> bool:
@@ -114,6 +114,8 @@ def convert(column: Column, value: object) -> tuple[object, tuple[str, str] | No
         fix = "type it as a number, without thousands separators" if looks_numeric(value) else "type a number"
         return None, (f"{column.name} must be a number, not {value!r}", fix)
     number = float(value)
+    if not math.isfinite(number):
+        return None, (f"{column.name} is {number}, which is not a real number", "type the number")
     if column.kind == "int" and not number.is_integer():
         return None, (f"{column.name} must be a whole number, not {value!r}", "type a whole number")
     if column.minimum is not None and number < column.minimum:
@@ -125,6 +127,12 @@ def convert(column: Column, value: object) -> tuple[object, tuple[str, str] | No
         return None, (
             f"{column.name} is {number:g}, above its maximum {column.maximum:g}",
             f"use a value of at most {column.maximum:g}",
+        )
+    largest = largest_real_value(column.name)
+    if largest is not None and abs(number) > largest[0]:
+        return None, (
+            f"{column.name} is {number:g}, beyond any real value",
+            f"check the number and its unit, {largest[1]}",
         )
     return (int(number) if column.kind == "int" else number), None
 

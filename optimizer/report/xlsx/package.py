@@ -66,6 +66,7 @@ class Package:
     def __init__(self, parts: dict[str, bytes]) -> None:
         self.parts = parts
         self._lower = {name.lower(): name for name in parts}
+        self._types: tuple[bytes, dict[str, str], dict[str, str]] | None = None  # content_type_map's cache
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Package:
@@ -179,15 +180,31 @@ class Package:
 
     # --- content types -------------------------------------------------------------------------
     def content_type(self, part: str) -> str | None:
-        types = parse_xml(self.read(TYPES_PART))
-        for override in types.iter(f"{{{TYPES_NS}}}Override"):
-            if override.get("PartName", "").lstrip("/").lower() == part.lower():
-                return str(override.get("ContentType"))
-        extension = posixpath.splitext(part)[1].lstrip(".").lower()
-        for default in types.iter(f"{{{TYPES_NS}}}Default"):
-            if default.get("Extension", "").lower() == extension:
-                return str(default.get("ContentType"))
-        return None
+        overrides, defaults = self.content_type_map()
+        found = overrides.get(part.lower())
+        if found is not None:
+            return found
+        return defaults.get(posixpath.splitext(part)[1].lstrip(".").lower())
+
+    def content_type_map(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(part name -> type, extension -> type), lower case; parsed once per version of the part.
+
+        Looking a part up must not parse [Content_Types].xml again: with thousands of parts
+        (8,000 orphan tables) that made writing a plan quadratic.
+        """
+        data = self.read(TYPES_PART)
+        if self._types is None or self._types[0] is not data:
+            types = parse_xml(data)
+            overrides: dict[str, str] = {}
+            for override in types.iter(f"{{{TYPES_NS}}}Override"):
+                overrides.setdefault(
+                    override.get("PartName", "").lstrip("/").lower(), str(override.get("ContentType"))
+                )
+            defaults: dict[str, str] = {}
+            for default in types.iter(f"{{{TYPES_NS}}}Default"):
+                defaults.setdefault(default.get("Extension", "").lower(), str(default.get("ContentType")))
+            self._types = (data, overrides, defaults)
+        return self._types[1], self._types[2]
 
     def set_content_types(self, add: dict[str, str], remove: set[str]) -> None:
         """Add an Override per new part, drop the Overrides of removed parts."""
