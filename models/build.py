@@ -2,17 +2,25 @@
 
 Decisions are made once (``fund``, ``sign``); operations (feed, deliveries, spot trades,
 shortfalls) are per year and scenario. Each business rule is one function in
-``optimizer.models.rules``; money terms go into the per-scenario NPV ledger in
+the rule modules (``funding``, ``operations``, ``contracts``, ``risk``); money terms go into the per-scenario NPV ledger in
 ``optimizer.models.objective``.
 """
 
 from __future__ import annotations
 
 import pyomo.environ as pyo
-from optimizer.models import objective, rules, tightening
+from optimizer.models import contracts, funding, objective, operations, risk, tightening
 from optimizer.models.data import ModelData
 
-OPERATIONS = ("feed", "flow", "spot_sale", "spot_buy", "shortfall")
+OPERATIONS = (
+    "feed",
+    "flow",
+    "spot_sale",
+    "spot_buy",
+    "shortfall",
+    "member_revenue_usd_m",
+    "year_revenue_usd_m",
+)
 """The second-stage variable families: decided per year and scenario, each indexed (..., year,
 scenario). A new operating decision joins this list; everything else is decided once."""
 
@@ -28,26 +36,26 @@ def create_model(d: ModelData, *, decomposable: bool = False) -> pyo.ConcreteMod
     add_decisions(m, d)
     add_operations(m, d)
 
-    rules.add_one_option_and_start_per_project(m, d)
-    rules.add_decision_locks(m, d)
-    rules.add_required_projects(m, d)
-    rules.add_exclusive_groups(m, d)
-    rules.add_capex_within_budget(m, d)
-    rules.add_annual_capex_within_cap(m, d)
-    rules.add_feed_within_capacity(m, d)
-    rules.add_feed_within_feedstock(m, d)
-    rules.add_output_balance(m, d)
-    rules.add_deliveries_only_from_operating_plants(m, d)
-    rules.add_contract_volumes(m, d)
-    rules.add_spot_purchases_within_availability(m, d)
-    rules.add_demand_coverage(m, d)
+    funding.add_one_option_and_start_per_project(m, d)
+    funding.add_decision_locks(m, d)
+    funding.add_required_projects(m, d)
+    funding.add_exclusive_groups(m, d)
+    funding.add_capex_within_budget(m, d)
+    funding.add_annual_capex_within_cap(m, d)
+    operations.add_feed_within_capacity(m, d)
+    operations.add_feed_within_feedstock(m, d)
+    operations.add_output_balance(m, d)
+    operations.add_deliveries_only_from_operating_plants(m, d)
+    contracts.add_contract_volumes(m, d)
+    operations.add_spot_purchases_within_availability(m, d)
+    contracts.add_demand_coverage(m, d)
     tightening.add_coverage_needs_running_capacity(m, d)
     tightening.add_coverage_needs_signed_contracts(m, d)
-    rules.add_capex_concentration_limits(m, d)
-    rules.add_revenue_concentration_limits(m, d, short_rows=not decomposable)
+    funding.add_capex_concentration_limits(m, d)
+    contracts.add_revenue_concentration_limits(m, d, short_rows=not decomposable)
 
     objective.add_npv_ledger(m, d)
-    objective.add_risk(m, d)
+    risk.add_risk(m, d)
     objective.add_objective(m, d)
     return m
 

@@ -117,6 +117,7 @@ class ModelData:
     arcs_by_mineral_year: dict[tuple[str, int], list[Arc]] = field(default_factory=dict)
     funds_by_project: dict[str, list[FundKey]] = field(default_factory=dict)
     years_of_contract: dict[str, list[int]] = field(default_factory=dict)
+    contract_year_set: set[tuple[str, int]] = field(default_factory=set)
     arcs_by_year: dict[int, list[Arc]] = field(default_factory=dict)
     plants_by_year: dict[int, list[str]] = field(default_factory=dict)  # plants that could run in t
     contracts_by_year: dict[int, list[str]] = field(default_factory=dict)  # contracts active in t
@@ -144,6 +145,7 @@ class ModelData:
             by_c[c].append(t)
             contracts_by_t[t].append(c)
         self.years_of_contract = dict(by_c)
+        self.contract_year_set = set(self.contract_years)
         self.contracts_by_year = dict(contracts_by_t)
         arcs_by_t: dict[int, list[Arc]] = defaultdict(list)
         for arc in self.arcs:

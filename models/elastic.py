@@ -6,7 +6,7 @@ replaces each row ``lower <= body <= upper`` by ``body + below >= lower`` and
 for budgets, tonnes for volumes). The objective becomes: minimise the sum of slacks, each
 divided by the size of its limit, so the answer is the smallest relaxation in relative
 terms (moving a USD 400m budget by USD 4m weighs as much as a 1,000 t coverage by 10 t).
-Rules in ``rules.py`` stay untouched: this works on the constraint components by name.
+The rule modules stay untouched: this works on the constraint components by name.
 
 Families not listed here (capacity, output balance, flow links, one option per project)
 are physics and bookkeeping, not limits a financier can move, and stay hard.

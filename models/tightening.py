@@ -2,7 +2,7 @@
 
 None of these changes an optimum; each only cuts off fractional points (a refinery funded
 at 0.54 of its size, spread over two start years, "covering" lithium demand). Each row is
-implied by the rules in ``rules.py`` for every integer ``fund`` and ``sign``, as each
+implied by the rules of ``funding``, ``operations`` and ``contracts`` for every integer ``fund`` and ``sign``, as each
 docstring shows; the OR-Library optima, the rule tests and the example's objective are
 the guard.
 

@@ -33,6 +33,7 @@ from optimizer.report.compare import default_comparison_path, kpi_table
 from optimizer.report.files import check_writable, output_lock
 from optimizer.report.write import plan_target
 from optimizer.runs import default_jobs
+from optimizer.solvers.method import BENDERS_ABOVE_COLUMNS, METHODS
 from optimizer.solvers.start import Start
 from optimizer.stdout import JsonStdout, displayable, reserved_for_json
 from optimizer.workbook.previous_plan import previous_decisions
@@ -234,6 +235,14 @@ def emit_json(document: Any) -> None:
     help="Also write the model exactly as HiGHS receives it (.mps, or .lp), for experts and benchmarks.",
 )
 @click.option(
+    "--method",
+    type=click.Choice(METHODS),
+    default="auto",
+    show_default=True,
+    help="Solution method: one MIP (extensive), Benders decomposition by scenario and year (benders), "
+    f"or by size (auto: benders above {BENDERS_ABOVE_COLUMNS:,} operating columns).",
+)
+@click.option(
     "--no-warm-start",
     is_flag=True,
     help="Solve from scratch even when WORKBOOK is a plan (by default its decisions start the solve).",
@@ -262,6 +271,7 @@ def plan_command(
     as_json: bool,
     highs_options: dict[str, bool | int | float | str],
     write_mps: Path | None,
+    method: str,
     no_warm_start: bool,
     limit_steps: bool,
     jobs: int | None,
@@ -295,6 +305,7 @@ def plan_command(
                 highs_options=highs_options,
                 start=Start.of(*previous, "the plan in this workbook") if previous else None,
                 write_model=write_mps,
+                method=method,
             )
             if result.start is not None:
                 progress.stage(result.start.sentence)

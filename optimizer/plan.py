@@ -22,7 +22,8 @@ from optimizer.analyses.stochastic import (
 from optimizer.case import Case, records
 from optimizer.models import create_model, extract, prepare
 from optimizer.models.data import ModelData
-from optimizer.solvers.highs import SolveResult, SolverOptions, solve
+from optimizer.solvers.highs import SolveResult, SolverOptions
+from optimizer.solvers.method import chosen_method, solve_with
 from optimizer.solvers.start import Start, StartOutcome
 
 EXIT_CODES = {"optimal": 0, "time_limit": 0, "infeasible": 1, "unbounded": 1, "error": 1, "no_solution": 3}
@@ -56,6 +57,7 @@ class Plan:
     explanation: list[str] = field(default_factory=list)  # infeasible: the limits that must move
     model_size: dict[str, int] = field(default_factory=dict)
     start: StartOutcome | None = None  # what became of the warm start, if one was given
+    method: str = "extensive"  # how it was solved: extensive or benders
 
     @property
     def has_solution(self) -> bool:
@@ -95,6 +97,7 @@ class Plan:
                 for r in records(self.signed)
             ],
             "explanation": list(self.explanation),
+            "method": self.method,
         }
 
     def to_excel(self, path: str | Path, *, force: bool = False, backup: str | Path | None = None) -> Path:
@@ -119,10 +122,13 @@ def plan(
     marginal_values: bool = True,
     start: Start | None = None,
     write_model: Path | None = None,
+    method: str = "auto",
 ) -> Plan:
     """Optimise one case. ``time_limit_s`` and ``mip_gap`` override the Settings sheet.
 
     ``write_model``: also write the model exactly as HiGHS receives it (``.mps`` or ``.lp``).
+    ``method``: ``extensive`` (one MIP), ``benders`` (decomposition by scenario and year) or
+    ``auto`` (by size, ``optimizer.solvers.method``).
     ``start``: funding and signing to start the MIP from (``Plan.as_start`` of an earlier
     plan, ``optimizer.workbook.previous_plan``); it is checked against today's limits and
     dropped if it no longer holds (``Plan.start`` says which).
@@ -168,12 +174,13 @@ def plan(
             messages=messages,
             explanation=sentences,
         )
+    how = chosen_method(d, method)
     notify("building model")
     t0 = time.perf_counter()
-    m = create_model(d)
+    m = create_model(d, decomposable=how == "benders")
     timings["build_s"] = time.perf_counter() - t0
-    notify("solving with HiGHS")
-    result = solve(m, options)
+    notify("solving with HiGHS" if how == "extensive" else "solving with HiGHS by Benders decomposition")
+    result = solve_with(how, m, d, options, notify=log)
     timings.update(compile_s=result.compile_s, handoff_s=result.handoff_s, solve_s=result.solve_s)
     timings["duals_s"] = result.duals_s
     size = {"columns": result.num_cols, "rows": result.num_rows, "nonzeros": result.num_nonzeros}
@@ -195,15 +202,19 @@ def plan(
             messages=[*status_messages(result), *result.warnings],
             explanation=explanation,
             model_size=size,
+            method=result.method,
         )
     notify("reading the plan")
     t0 = time.perf_counter()
     built = extracted_plan(case, d, m, result, timings, size)
     built.start = result.start
+    built.method = result.method
     timings["start_s"] = result.start_s
     timings["extract_s"] = time.perf_counter() - t0
     vss = None
-    if stochastic_value and len(d.scenarios) > 1 and built.expected_npv_usd_m is not None:
+    if result.method == "benders" and stochastic_value and len(d.scenarios) > 1:
+        built.messages.append("the value of the stochastic solution is not computed for decomposed solves")
+    elif stochastic_value and len(d.scenarios) > 1 and built.expected_npv_usd_m is not None:
         notify("value of the stochastic solution: planning for the average scenario")
         t0 = time.perf_counter()
         own = dataclasses.replace(options, start=built.as_start("the stochastic plan"), duals=False)

@@ -28,6 +28,7 @@ JSON_KEYS = {
     "funded_projects",
     "signed_contracts",
     "explanation",
+    "method",
 }
 
 

@@ -85,6 +85,7 @@ class SolveResult:
     duals_s: float = 0.0
     start: StartOutcome | None = None
     start_s: float = 0.0  # completing and checking the start (part of solve_s)
+    method: str = "extensive"  # extensive (one MIP) or benders
 
     @property
     def has_solution(self) -> bool:
