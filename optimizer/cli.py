@@ -243,6 +243,12 @@ def emit_json(document: Any) -> None:
     f"or by size (auto: benders above {BENDERS_ABOVE_COLUMNS:,} operating columns).",
 )
 @click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Solve Benders blocks and --limit-steps re-solves on the Dask cluster at ADDRESS "
+    "(needs the cluster extra), e.g. tcp://10.0.0.5:8786.",
+)
+@click.option(
     "--no-warm-start",
     is_flag=True,
     help="Solve from scratch even when WORKBOOK is a plan (by default its decisions start the solve).",
@@ -272,6 +278,7 @@ def plan_command(
     highs_options: dict[str, bool | int | float | str],
     write_mps: Path | None,
     method: str,
+    scheduler: str | None,
     no_warm_start: bool,
     limit_steps: bool,
     jobs: int | None,
@@ -306,12 +313,15 @@ def plan_command(
                 start=Start.of(*previous, "the plan in this workbook") if previous else None,
                 write_model=write_mps,
                 method=method,
+                scheduler=scheduler,
             )
             if result.start is not None:
                 progress.stage(result.start.sentence)
             if limit_steps and result.has_solution:
                 progress.stage("re-solving with the budget and limits moved a step")
-                result = with_limit_steps(result, jobs=jobs, time_limit_s=time_limit_s, mip_gap=mip_gap)
+                result = with_limit_steps(
+                    result, jobs=jobs, scheduler=scheduler, time_limit_s=time_limit_s, mip_gap=mip_gap
+                )
             written: Path | None = None
             if result.has_solution or result.explanation:
                 progress.stage("writing plan workbook")

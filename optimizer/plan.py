@@ -123,12 +123,14 @@ def plan(
     start: Start | None = None,
     write_model: Path | None = None,
     method: str = "auto",
+    scheduler: str | None = None,
 ) -> Plan:
     """Optimise one case. ``time_limit_s`` and ``mip_gap`` override the Settings sheet.
 
     ``write_model``: also write the model exactly as HiGHS receives it (``.mps`` or ``.lp``).
     ``method``: ``extensive`` (one MIP), ``benders`` (decomposition by scenario and year) or
-    ``auto`` (by size, ``optimizer.solvers.method``).
+    ``auto`` (by size, ``optimizer.solvers.method``); ``scheduler`` (``tcp://host:port``) runs
+    the Benders blocks on that Dask cluster instead of local processes.
     ``start``: funding and signing to start the MIP from (``Plan.as_start`` of an earlier
     plan, ``optimizer.workbook.previous_plan``); it is checked against today's limits and
     dropped if it no longer holds (``Plan.start`` says which).
@@ -180,7 +182,7 @@ def plan(
     m = create_model(d, decomposable=how == "benders")
     timings["build_s"] = time.perf_counter() - t0
     notify("solving with HiGHS" if how == "extensive" else "solving with HiGHS by Benders decomposition")
-    result = solve_with(how, m, d, options, notify=log)
+    result = solve_with(how, m, d, options, notify=log, scheduler=scheduler)
     timings.update(compile_s=result.compile_s, handoff_s=result.handoff_s, solve_s=result.solve_s)
     timings["duals_s"] = result.duals_s
     size = {"columns": result.num_cols, "rows": result.num_rows, "nonzeros": result.num_nonzeros}

@@ -14,22 +14,19 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
-import threading
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor, as_completed
-from typing import Any
 
+from optimizer import cluster
 from optimizer.case import Case
+from optimizer.cluster import connect_client
 from optimizer.errors import ClusterError
 from optimizer.plan import Plan, plan
 from optimizer.solvers.start import Start
 
 OnDone = Callable[[str, Plan], None]
 """Called in the calling process as each run finishes: its name and its plan."""
-
-CONNECT_TIMEOUT_S = 30
-CONNECT_GRACE_S = 2  # beyond the connect timeout, for distributed to give up on its own
 
 
 def solve_case(
@@ -142,7 +139,7 @@ def on_dask(
     """Submit every case to the Dask scheduler at ``scheduler`` and collect the plans as they finish.
 
     Every call that waits on the cluster is bounded: connecting (``connect_client``), finding
-    a worker, and closing take at most ``CONNECT_TIMEOUT_S`` each; the runs themselves are
+    a worker, and closing take at most ``cluster.CONNECT_TIMEOUT_S`` each; the runs themselves are
     bounded by their time limit. A cluster that stops answering is a ``ClusterError``.
     """
     try:
@@ -156,10 +153,10 @@ def on_dask(
     finished: dict[str, Plan] = {}
     try:
         try:
-            client.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)
+            client.wait_for_workers(1, timeout=cluster.CONNECT_TIMEOUT_S)
         except (OSError, TimeoutError) as error:
             raise ClusterError(
-                f"the Dask scheduler at {scheduler} has no worker (none joined within {CONNECT_TIMEOUT_S:g} s); "
+                f"the Dask scheduler at {scheduler} has no worker (none joined within {cluster.CONNECT_TIMEOUT_S:g} s); "
                 f"start one with: dask worker {scheduler}"
             ) from error
         futures = {
@@ -185,41 +182,5 @@ def on_dask(
             raise
     finally:
         with contextlib.suppress(Exception):
-            client.close(timeout=CONNECT_TIMEOUT_S)
+            client.close(timeout=cluster.CONNECT_TIMEOUT_S)
     return finished
-
-
-def connect_client(scheduler: str) -> Any:
-    """A Dask client connected to ``scheduler``, or ``ClusterError`` within ``CONNECT_TIMEOUT_S``.
-
-    distributed's own timeout covers the TCP connection but not the handshake after it: a
-    port that accepts and never answers would keep the constructor waiting forever. So the
-    client is made in a helper thread, and given up on when the time is over (the thread,
-    a daemon, holds nothing the command needs).
-    """
-    from distributed import Client
-
-    made: dict[str, Any] = {}
-
-    def connect() -> None:
-        try:
-            made["client"] = Client(scheduler, timeout=CONNECT_TIMEOUT_S)  # type: ignore[no-untyped-call]
-        except BaseException as error:  # handed to the waiting thread
-            made["error"] = error
-
-    thread = threading.Thread(target=connect, name="dask-connect", daemon=True)
-    thread.start()
-    thread.join(CONNECT_TIMEOUT_S + CONNECT_GRACE_S)
-    if thread.is_alive():
-        raise ClusterError(
-            f"cannot reach the Dask scheduler at {scheduler} (it accepted the connection but did not answer "
-            f"within {CONNECT_TIMEOUT_S:g} s); check the address and that a Dask scheduler is running there"
-        )
-    error = made.get("error")
-    if isinstance(error, OSError | TimeoutError | ValueError):
-        raise ClusterError(
-            f"cannot reach the Dask scheduler at {scheduler} ({error}); check the address and that it is running"
-        ) from error
-    if error is not None:
-        raise error
-    return made["client"]

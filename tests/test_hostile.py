@@ -1024,9 +1024,9 @@ def test_a_scheduler_that_accepts_and_never_answers_ends_in_an_error(
     silent_port: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """whatif --scheduler on such a port kept running past 180 s (connect timeout 30 s): now an Error, exit 2."""
-    from optimizer import runs
+    from optimizer import cluster
 
-    monkeypatch.setattr(runs, "CONNECT_TIMEOUT_S", 1)
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT_S", 1)
     names = dict(zip((*ROLES, "whatif"), ["A", "Panasonic", "K", "lithium", "base", "tight"], strict=True))
     workbook = named_case(tmp_path, names, whatifs=True)
     address = f"tcp://127.0.0.1:{silent_port}"

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from optimizer import Case, ClusterError, Plan, plan_all, runs
+from optimizer import Case, ClusterError, Plan, cluster, plan_all
 from optimizer.cli import main
 from tests.support.workbooks import ONE_YEAR, Rows, one_year_case, write_workbook
 from tests.test_whatif import WHATIFS
@@ -155,7 +155,7 @@ def test_whatif_command_on_the_cluster_matches_local(tmp_path: Path, scheduler: 
 def test_unreachable_scheduler_is_a_clear_error(
     cases: dict[str, Case], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(runs, "CONNECT_TIMEOUT_S", 2)
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT_S", 2)
     nobody = f"tcp://127.0.0.1:{free_port()}"
     with pytest.raises(ClusterError, match="cannot reach the Dask scheduler"):
         plan_all(cases, scheduler=nobody)
@@ -164,3 +164,19 @@ def test_unreachable_scheduler_is_a_clear_error(
     assert result.exit_code == 2
     assert "Error: cannot reach the Dask scheduler" in result.stderr
     assert not path.with_name("case-whatif.xlsx").exists()
+
+
+def test_benders_blocks_on_the_dask_cluster_give_the_extensive_optimum(
+    tmp_path: Path, scheduler: str
+) -> None:
+    """The decomposition's block LPs live as actors on the cluster's worker; same optimum as one MIP."""
+    import math
+
+    from optimizer import plan
+    from tests.test_benders import case_of
+
+    case = case_of(tmp_path, "three years, scenarios, coverage and a firm minimum")
+    extensive = plan(case, method="extensive", time_limit_s=math.inf, stochastic_value=False)
+    on_dask = plan(case, method="benders", scheduler=scheduler, time_limit_s=math.inf, stochastic_value=False)
+    assert on_dask.method == "benders" and on_dask.status == "optimal"
+    assert on_dask.objective_usd_m == pytest.approx(extensive.objective_usd_m, rel=1e-7)

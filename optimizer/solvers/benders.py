@@ -444,12 +444,18 @@ def block_worker(connection: Any, blocks: list[tuple[int, Block]]) -> None:
 
 
 class Workers:
-    """The blocks, spread over ``jobs`` solvers: this process (1) or spawned worker processes."""
+    """The blocks, spread over solvers that keep them: this process, spawned worker processes
+    (``jobs``), or Dask actors on the cluster at ``scheduler`` (one per worker thread)."""
 
-    def __init__(self, blocks: list[Block], jobs: int) -> None:
+    def __init__(self, blocks: list[Block], jobs: int, scheduler: str | None = None) -> None:
         numbered = list(enumerate(blocks))
         self.local: BlockSolver | None = None
         self.processes: list[tuple[Any, Any]] = []
+        self.actors: list[Any] = []
+        self.client: Any = None
+        if scheduler is not None:
+            self.start_actors(numbered, scheduler)
+            return
         if jobs <= 1 or sum(block.matrix.nnz for block in blocks) < PARALLEL_ABOVE_NONZEROS:
             self.local = BlockSolver(numbered)
             return
@@ -462,6 +468,18 @@ class Workers:
             process = context.Process(target=block_worker, args=(child, mine), daemon=True)
             process.start()
             self.processes.append((parent, process))
+
+    def start_actors(self, numbered: list[tuple[int, Block]], scheduler: str) -> None:
+        """One BlockSolver actor per Dask worker thread, each holding its share of the blocks."""
+        from optimizer.cluster import connect_client
+
+        self.client = connect_client(scheduler)
+        threads = sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values())
+        count = max(1, min(threads, len(numbered)))
+        futures = [
+            self.client.submit(BlockSolver, numbered[k::count], actor=True, pure=False) for k in range(count)
+        ]
+        self.actors = [future.result() for future in futures]
 
     def bounds(self, lower_x: np.ndarray, upper_x: np.ndarray, count: int) -> np.ndarray:
         """theta's upper bound per block (``loosest_bound``), computed where the blocks live."""
@@ -481,6 +499,13 @@ class Workers:
 
     def ask(self, message: tuple[Any, ...]) -> list[Any]:
         """Send ``message`` to every worker; their answers, in one list."""
+        if self.actors:
+            verb, *args = message
+            calls = [getattr(actor, verb)(*args) for actor in self.actors]
+            try:
+                return [item for call in calls for item in call.result()]
+            except Exception as error:
+                raise DecompositionError(f"a block actor on the cluster failed: {error}") from error
         for connection, _ in self.processes:
             connection.send(message)
         answers: list[Any] = []
@@ -495,6 +520,10 @@ class Workers:
         return answers
 
     def close(self) -> None:
+        if self.client is not None:
+            self.actors = []
+            with contextlib.suppress(Exception):
+                self.client.close(timeout=10)
         for connection, process in self.processes:
             with contextlib.suppress(BrokenPipeError, OSError):
                 connection.send(None)
@@ -640,7 +669,7 @@ def solve_benders(
     scenarios: Sequence[str],
     options: SolverOptions,
     jobs: int = 1,
-    start_values: np.ndarray | None = None,
+    scheduler: str | None = None,
     notify: Callable[[str], None] | None = None,
 ) -> BendersResult:
     """Solve the compiled extensive form by decomposition; see the module docstring."""
@@ -650,7 +679,7 @@ def solve_benders(
     gap_target = options.mip_gap if options.mip_gap is not None else 1e-4
     dec = decompose(compiled, scenarios)
     say(f"[{time.perf_counter() - began:6.1f}s] split into {len(dec.blocks)} blocks")
-    pool = Workers(dec.blocks, jobs)
+    pool = Workers(dec.blocks, jobs, scheduler)
     try:
         return run_rounds(dec, pool, options, began, limit_s, gap_target, say)
     finally:
@@ -908,6 +937,7 @@ def solve_decomposed(
     options: SolverOptions,
     *,
     jobs: int = 1,
+    scheduler: str | None = None,
     notify: Callable[[str], None] | None = None,
 ) -> SolveResult:
     """Solve a model built with ``create_model(d, decomposable=True)``; the Pyomo variables get the plan.
@@ -930,7 +960,7 @@ def solve_decomposed(
         writer.passModel(compiled.lp)
         write_model_file(writer, options.write_model)
     compiled_at = time.perf_counter()
-    outcome = solve_benders(compiled, scenarios, options, jobs=jobs, notify=notify)
+    outcome = solve_benders(compiled, scenarios, options, jobs=jobs, scheduler=scheduler, notify=notify)
     solved_at = time.perf_counter()
     lp = compiled.lp
     result = SolveResult(

@@ -55,14 +55,18 @@ def solve_with(
     d: ModelData,
     options: SolverOptions,
     notify: Callable[[str], None] | None = None,
+    scheduler: str | None = None,
 ) -> SolveResult:
-    """Solve ``model`` (built with ``decomposable`` for benders) by ``method``."""
+    """Solve ``model`` (built with ``decomposable`` for benders) by ``method``; Benders blocks run on
+    local processes, or on the Dask cluster at ``scheduler``."""
     if method == "extensive":
         return solve(model, options)
     from optimizer.solvers.benders import DecompositionError, solve_decomposed
 
     try:
-        return solve_decomposed(model, d.scenarios, options, jobs=block_jobs(), notify=notify)
+        return solve_decomposed(
+            model, d.scenarios, options, jobs=block_jobs(), scheduler=scheduler, notify=notify
+        )
     except DecompositionError as error:
         result = solve(model, options)
         result.warnings.append(
