@@ -25,19 +25,37 @@ from optimizer.errors import ClusterError
 from optimizer.plan import Plan, plan
 from optimizer.solvers.start import Start
 
+BATCH_THREADS = 1
+"""HiGHS threads per run of a batch, on every executor: runs side by side do not fight over the
+cores, and a run is the same solve in this process, a worker process or a Dask worker."""
+
 OnDone = Callable[[str, Plan], None]
 """Called in the calling process as each run finishes: its name and its plan."""
 
 
 def solve_case(
-    case: Case, time_limit_s: float | None, mip_gap: float | None, start: Start | None = None
+    case: Case,
+    time_limit_s: float | None,
+    mip_gap: float | None,
+    start: Start | None = None,
+    threads: int | None = None,
 ) -> Plan:
     """What a worker runs for one case: prepare, build, solve, extract (module level, so it pickles by name).
 
     Runs in a batch skip the value of the stochastic solution (two more solves each): it
     describes one plan against its average-scenario twin, not a comparison between runs.
+    ``threads``: HiGHS's threads for this run; runs side by side get one each, so that two
+    runs on two cores do not fight over four threads (a run's answer does not depend on it).
     """
-    return plan(case, time_limit_s=time_limit_s, mip_gap=mip_gap, stochastic_value=False, start=start)
+    options = {"threads": threads} if threads is not None else {}
+    return plan(
+        case,
+        time_limit_s=time_limit_s,
+        mip_gap=mip_gap,
+        stochastic_value=False,
+        start=start,
+        highs_options=options,
+    )
 
 
 def default_jobs() -> int:
@@ -84,7 +102,7 @@ def plan_all(
     elif workers <= 1:
         finished = {}
         for name, case in cases.items():
-            finished[name] = solve_case(case, time_limit_s, mip_gap, start)
+            finished[name] = solve_case(case, time_limit_s, mip_gap, start, BATCH_THREADS)
             done(name, finished[name])
     else:
         finished = on_processes(cases, workers, time_limit_s, mip_gap, done, start)
@@ -103,7 +121,8 @@ def on_processes(
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures: dict[Future[Plan], str] = {
-            pool.submit(solve_case, case, time_limit_s, mip_gap, start): name for name, case in cases.items()
+            pool.submit(solve_case, case, time_limit_s, mip_gap, start, BATCH_THREADS): name
+            for name, case in cases.items()
         }
         try:
             for future in as_completed(futures):
@@ -161,7 +180,14 @@ def on_dask(
             ) from error
         futures = {
             client.submit(
-                solve_case, case, time_limit_s, mip_gap, start, key=f"optimize-{batch}-{i}", pure=False
+                solve_case,
+                case,
+                time_limit_s,
+                mip_gap,
+                start,
+                BATCH_THREADS,
+                key=f"optimize-{batch}-{i}",
+                pure=False,
             ): name
             for i, (name, case) in enumerate(cases.items())
         }

@@ -180,7 +180,20 @@ def quiet_highs() -> highspy.Highs:
     return h
 
 
+_scheduler_threads: list[int] = []  # the thread count HiGHS's process-wide scheduler was made with
+
+
+def use_threads(threads: int) -> None:
+    """HiGHS keeps one thread scheduler per process, made at the first solve; a solve that asks
+    for another thread count (a batch run after a plan in the same process) needs it remade."""
+    if _scheduler_threads and _scheduler_threads[0] != threads:
+        highspy.Highs.resetGlobalScheduler(True)
+    _scheduler_threads[:] = [threads]
+
+
 def new_highs(options: SolverOptions) -> highspy.Highs:
+    threads = options.highs_options.get("threads", 0)
+    use_threads(int(threads) if isinstance(threads, int | float) else 0)
     h = quiet_highs()
     h.setOptionValue("random_seed", options.random_seed)
     if options.time_limit_s is not None and options.time_limit_s > 0:
