@@ -35,7 +35,9 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run(path: Path, method: str, relax: bool, time_limit_s: float | None, mps: Path | None) -> dict[str, Any]:
+def run(
+    path: Path, method: str, relax: bool, time_limit_s: float | None, mps: Path | None, mip_gap: float | None
+) -> dict[str, Any]:
     import scipy.sparse  # noqa: F401  (imported lazily by Pyomo's compiler: not a modelling cost)
 
     times: dict[str, float] = {}
@@ -65,7 +67,7 @@ def run(path: Path, method: str, relax: bool, time_limit_s: float | None, mps: P
             "nonzeros": result.num_nonzeros,
         }
     else:
-        result_plan = plan(case, time_limit_s=limit, method=method, stochastic_value=False)
+        result_plan = plan(case, time_limit_s=limit, mip_gap=mip_gap, method=method, stochastic_value=False)
         times.update({k: v for k, v in result_plan.timings_s.items()})
         t = time.perf_counter()
         if result_plan.has_solution:
@@ -98,8 +100,11 @@ def main() -> None:
     parser.add_argument("--relax", action="store_true", help="solve the LP relaxation of the extensive form")
     parser.add_argument("--time-limit", type=float, default=None)
     parser.add_argument("--mps", type=Path, default=None)
+    parser.add_argument(
+        "--gap", type=float, default=None, help="relative MIP gap (default: the case's Settings)"
+    )
     args = parser.parse_args()
-    result = run(args.case, args.method, args.relax, args.time_limit, args.mps)
+    result = run(args.case, args.method, args.relax, args.time_limit, args.mps, args.gap)
     args.out.write_text(json.dumps(result, indent=2))
 
 

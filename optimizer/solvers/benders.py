@@ -116,6 +116,7 @@ class Decomposition:
     allocations: list[tuple[int, list[int]]]  # (compiled row, blocks): one allocation per block
     objective_weight: np.ndarray  # per block: the main objective's weight on its NPV
     theta_upper: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    deferred: list[int] = field(default_factory=list)  # linking rows left out, checked on the plan
 
     @property
     def coupled(self) -> np.ndarray:
@@ -140,8 +141,15 @@ def block_key(var: Any) -> BlockKey | None:
     return (str(index[-1]), int(index[-2]))
 
 
-def decompose(compiled: CompiledModel, scenarios: Sequence[str]) -> Decomposition:
-    """Split ``compiled`` (whose objectives after the first are the scenarios' NPVs, in order)."""
+def decompose(
+    compiled: CompiledModel, scenarios: Sequence[str], linking: frozenset[int] = frozenset()
+) -> Decomposition:
+    """Split ``compiled`` (whose objectives after the first are the scenarios' NPVs, in order).
+
+    Rows that span blocks (other than the CVaR tail) get allocations only if listed in
+    ``linking``; the others are deferred: left out, and checked on the plan at the end
+    (``deferred_violations``), since such limits (revenue shares) seldom bind.
+    """
     if len(compiled.other_objectives) != len(scenarios):
         raise DecompositionError("the model was compiled without its scenario NPVs")
     npv = {s: costs for s, (_, costs, _) in zip(scenarios, compiled.other_objectives, strict=True)}
@@ -157,6 +165,9 @@ def decompose(compiled: CompiledModel, scenarios: Sequence[str]) -> Decompositio
     if not block_ids:
         raise DecompositionError("the model has no operations to decompose")
     master_columns = np.flatnonzero(col_block < 0)
+    order = np.argsort(col_block, kind="stable")
+    starts = np.searchsorted(col_block[order], np.arange(len(block_ids) + 1))
+    columns_of = [order[starts[b] : starts[b + 1]] for b in range(len(block_ids))]
     master_position = np.full(n_cols, -1, dtype=np.int64)
     master_position[master_columns] = np.arange(len(master_columns))
 
@@ -176,7 +187,7 @@ def decompose(compiled: CompiledModel, scenarios: Sequence[str]) -> Decompositio
     scenario_of_block = {b: key[0] for key, b in block_ids.items()}
     weight = np.zeros(len(block_ids))
     for key, b in block_ids.items():
-        columns = np.flatnonzero(col_block == b)
+        columns = columns_of[b]
         weight[b] = proportion(sense * costs[columns], npv[key[0]][columns], f"the objective in block {key}")
         if weight[b] < -1e-12:
             raise DecompositionError(f"the objective falls with the NPV of block {key}")
@@ -184,6 +195,7 @@ def decompose(compiled: CompiledModel, scenarios: Sequence[str]) -> Decompositio
     master_rows: list[int] = []
     tail_rows: list[tuple[int, float, list[int]]] = []
     allocations: list[tuple[int, list[int]]] = []
+    deferred: list[int] = []
     single: dict[int, list[int]] = {}
     for r in range(n_rows):
         touched_blocks = blocks_of_row.get(r)
@@ -198,8 +210,10 @@ def decompose(compiled: CompiledModel, scenarios: Sequence[str]) -> Decompositio
             tail_rows.append((r, tail, touched_blocks))
         elif len(touched_blocks) == 1:
             single.setdefault(touched_blocks[0], []).append(r)
-        else:
+        elif r in linking:
             allocations.append((r, touched_blocks))
+        else:
+            deferred.append(r)
 
     allocation_start = len(master_columns) + len(block_ids)
     allocation_rows: dict[int, list[tuple[int, int]]] = {}  # block -> (compiled row, master column of r)
@@ -212,7 +226,7 @@ def decompose(compiled: CompiledModel, scenarios: Sequence[str]) -> Decompositio
 
     built = []
     for key, b in block_ids.items():
-        columns = np.flatnonzero(col_block == b)
+        columns = columns_of[b]
         rows = single.get(b, [])
         extra = allocation_rows.get(b, [])
         sub = a[rows][:, columns] if rows else sp.csr_matrix((0, len(columns)))
@@ -246,7 +260,14 @@ def decompose(compiled: CompiledModel, scenarios: Sequence[str]) -> Decompositio
             )
         )
     return Decomposition(
-        compiled, master_columns, built, np.array(master_rows), tail_rows, allocations, weight
+        compiled,
+        master_columns,
+        built,
+        np.array(master_rows),
+        tail_rows,
+        allocations,
+        weight,
+        deferred=deferred,
     )
 
 
@@ -677,13 +698,40 @@ def solve_benders(
     began = time.perf_counter()
     limit_s = options.time_limit_s if options.time_limit_s and options.time_limit_s > 0 else math.inf
     gap_target = options.mip_gap if options.mip_gap is not None else 1e-4
-    dec = decompose(compiled, scenarios)
-    say(f"[{time.perf_counter() - began:6.1f}s] split into {len(dec.blocks)} blocks")
-    pool = Workers(dec.blocks, jobs, scheduler)
-    try:
-        return run_rounds(dec, pool, options, began, limit_s, gap_target, say)
-    finally:
-        pool.close()
+    linking: frozenset[int] = frozenset()
+    while True:
+        dec = decompose(compiled, scenarios, linking)
+        say(f"[{time.perf_counter() - began:6.1f}s] split into {len(dec.blocks)} blocks")
+        pool = Workers(dec.blocks, jobs, scheduler)
+        try:
+            outcome = run_rounds(dec, pool, options, began, limit_s, gap_target, say)
+        finally:
+            pool.close()
+        broken = deferred_violations(dec, outcome)
+        if not broken:
+            return outcome
+        # A limit left out binds: decompose again with it linked (allocations) and solve again.
+        say(f"{len(broken)} linking limit(s) bind at the plan: solving again with them in the master")
+        linking = linking | frozenset(broken)
+
+
+def deferred_violations(dec: Decomposition, outcome: BendersResult) -> list[int]:
+    """The deferred linking rows the plan breaks (none when there is no plan or none was deferred)."""
+    if not dec.deferred or outcome.master_values is None:
+        return []
+    compiled = dec.compiled
+    values = np.zeros(len(compiled.columns))
+    values[dec.master_columns] = outcome.master_values
+    for answer in outcome.block_answers:
+        if answer.solution is not None:
+            values[dec.blocks[answer.index].columns] = answer.solution
+    rows = np.array(dec.deferred)
+    activity = compiled.matrix[rows] @ values
+    lower = np.asarray(compiled.lp.row_lower_)[rows]
+    upper = np.asarray(compiled.lp.row_upper_)[rows]
+    tolerance = 1e-6 * np.maximum(1.0, np.abs(activity))
+    broken = (activity > upper + tolerance) | (activity < lower - tolerance)
+    return [int(r) for r in rows[broken]]
 
 
 def run_rounds(
