@@ -117,9 +117,11 @@ def test_cuts_never_cut_off_a_blocks_true_value(tmp_path: Path) -> None:
     for _ in range(10):
         here, there = point(), point()
         at_here = {a.index: a for a in solver.solve(here) if a.feasible}
-        at_there = {b.index: b for b in solver.solve(there) if b.feasible and b.violation == 0}
+        at_there = {b.index: b for b in solver.solve(there) if b.feasible}
         for index, b in at_there.items():
-            a = at_here[index]  # elastic: every block has a value (with penalties) anywhere
+            if index not in at_here:
+                continue
+            a = at_here[index]
             assert b.value <= a.value + a.cut @ (there - here) + 1e-7 * max(1.0, abs(b.value))
             checked += 1
     assert checked > 20

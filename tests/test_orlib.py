@@ -50,3 +50,12 @@ def test_large_instance_matches_published_optimum(name: str, capacity: float, tm
     workbook = write_workbook(instance, tmp_path / f"{name}.xlsx", mip_gap=1e-6, time_limit_s=3600)
     summary = plan_json(workbook)
     assert -float(summary["objective_usd_m"]) == pytest.approx(large_optima()[name, capacity], rel=1e-6)
+
+
+@pytest.mark.parametrize("name", ["cap41", "cap71", "cap101", "cap131"])
+def test_benders_reaches_the_published_optimum_too(name: str, tmp_path: Path) -> None:
+    """One scenario and one year: the decomposition is a single block, and must still be exact."""
+    workbook = write_workbook(read_instance(DATA / f"{name}.txt"), tmp_path / f"{name}.xlsx")
+    summary = plan_json(workbook, "--method", "benders", "--time-limit", "inf")
+    assert (summary["status"], summary["method"]) == ("optimal", "benders")
+    assert -float(summary["objective_usd_m"]) == pytest.approx(OPTIMA[name], rel=1e-6)

@@ -56,8 +56,6 @@ from optimizer.solvers.start import Start
 
 BlockKey = tuple[str, int]  # (scenario, year)
 
-ELASTIC_PENALTY = 1e3  # per unit of violation, times the block's largest NPV coefficient
-VIOLATION_TOLERANCE = 1e-7  # relative: less violation than this is rounding
 IN_OUT = 0.5  # LP phase: cuts at this share of the last separation point plus the rest of x^
 THETA_ROWS = ("tail_loss_definition",)  # rows that hold a scenario's whole NPV (models.risk)
 PARALLEL_ABOVE_NONZEROS = 200_000  # smaller blocks solve faster here than a worker process starts
@@ -101,7 +99,6 @@ class BlockAnswer:
     cut: np.ndarray  # d value / d x over the master columns (dense)
     solution: np.ndarray | None = None  # block column values, when asked
     row_duals: np.ndarray | None = None
-    violation: float = 0.0  # tonnes (or USD m) the elastic rows needed: > 0 means x^ cannot run it
 
 
 @dataclass
@@ -314,7 +311,6 @@ class BlockSolver:
 
     def __init__(self, blocks: list[tuple[int, Block]]) -> None:
         self.blocks = blocks
-        self.elastic_columns: list[np.ndarray] = []
         self.highs = [self.new_lp(block) for _, block in blocks]
         self.phase_one: dict[int, highspy.Highs] = {}
 
@@ -344,24 +340,9 @@ class BlockSolver:
         return h
 
     def new_lp(self, block: Block) -> highspy.Highs:
-        """The block's LP, elastic: rows that a plan can fail (a coverage need, a firm minimum, an
-        allocation) get a slack priced at ``penalty``, so every x^ gives an optimality cut.
-        Their violation is reported, and a plan that needs it is never taken as feasible."""
-        n, rows = len(block.columns), block.matrix.shape[0]
-        elastic = np.arange(rows)  # every row: right-hand sides move with x, and x^ may be fractional
-        below = sp.csr_matrix(
-            (np.ones(len(elastic)), (elastic, np.arange(len(elastic)))), shape=(rows, len(elastic))
+        return self.lp_of(
+            block.cost, block.col_lower, block.col_upper, block.matrix, block.row_lower, block.row_upper, True
         )
-        above = sp.csr_matrix(
-            (-np.ones(len(elastic)), (elastic, np.arange(len(elastic)))), shape=(rows, len(elastic))
-        )
-        matrix = sp.hstack([block.matrix, below, above]).tocsr()
-        penalty = ELASTIC_PENALTY * max(1.0, float(np.max(np.abs(block.cost), initial=0.0)))
-        cost = np.concatenate([block.cost, np.full(2 * len(elastic), -penalty)])
-        lower = np.concatenate([block.col_lower, np.zeros(2 * len(elastic))])
-        upper = np.concatenate([block.col_upper, np.full(2 * len(elastic), INF)])
-        self.elastic_columns.append(np.arange(n, n + 2 * len(elastic)))
-        return self.lp_of(cost, lower, upper, matrix, block.row_lower, block.row_upper, True)
 
     def phase_one_lp(self, i: int, block: Block) -> highspy.Highs:
         """min sum of row violations: slacks e+ and e- on every row."""
@@ -381,8 +362,9 @@ class BlockSolver:
         return [(index, loosest_bound(block, lower_x, upper_x)) for index, block in self.blocks]
 
     def solve(self, x: np.ndarray, want_solution: bool = False) -> list[BlockAnswer]:
+        """Each block at x^: its value and optimality cut, or, where x^ cannot run it, a phase-one cut."""
         answers = []
-        for (index, block), h, elastic in zip(self.blocks, self.highs, self.elastic_columns, strict=True):
+        for (index, block), h in zip(self.blocks, self.highs, strict=True):
             shift = block.coupling @ x
             lower, upper = block.row_lower - shift, block.row_upper - shift
             rows = np.arange(len(lower), dtype=np.int32)
@@ -391,31 +373,28 @@ class BlockSolver:
             if status == highspy.HighsModelStatus.kOptimal:
                 solution = h.getSolution()
                 duals = np.asarray(solution.row_dual)
-                values = np.asarray(solution.col_value)
-                violation = float(np.sum(values[elastic]))
-                if violation <= VIOLATION_TOLERANCE * max(
-                    1.0, float(np.max(np.abs(lower[np.isfinite(lower)]), initial=0.0))
-                ):
-                    violation = 0.0
                 answers.append(
                     BlockAnswer(
                         index,
                         True,
                         float(h.getInfo().objective_function_value),
                         -(block.coupling.T @ duals),
-                        values[: len(block.columns)] if want_solution else None,
+                        np.asarray(solution.col_value) if want_solution else None,
                         duals if want_solution else None,
-                        violation,
                     )
                 )
-                if violation == 0.0:
-                    continue
-                # x^ cannot run this block: a phase-one cut as well, so the master learns it exactly
-                feasibility = self.phase_one_cut(index, block, lower, upper)
-                if feasibility is not None:
-                    answers.append(feasibility)
                 continue
-            raise DecompositionError(f"block {block.key} ended {h.modelStatusToString(status)}")
+            if status not in (
+                highspy.HighsModelStatus.kInfeasible,
+                highspy.HighsModelStatus.kUnboundedOrInfeasible,
+            ):
+                raise DecompositionError(f"block {block.key} ended {h.modelStatusToString(status)}")
+            feasibility = self.phase_one_cut(index, block, lower, upper)
+            if feasibility is None:  # HiGHS and its phase one disagree: within tolerances, call it feasible
+                raise DecompositionError(
+                    f"block {block.key}: infeasible, yet its phase one finds no violation"
+                )
+            answers.append(feasibility)
         return answers
 
     def phase_one_cut(
@@ -793,6 +772,7 @@ def run_rounds(
             raise DecompositionError("the master problem is unbounded")
         info = h.getInfo()
         if info.primal_solution_status != 2:
+            say(f"master ended {h.modelStatusToString(model_status)} without a solution")
             status = "time_limit" if best is not None else "no_solution"
             break
         x = np.asarray(h.getSolution().col_value)
@@ -813,7 +793,7 @@ def run_rounds(
             center = separate_at
         cuts += added
         runs = [a for a in answers if a.feasible]
-        if not lp_phase and len(runs) == len(answers) and all(a.violation == 0 for a in runs):
+        if not lp_phase and len(runs) == len(answers):
             candidate = evaluate_plan(h, master, dec, x, runs)
             if candidate is not None and (best is None or better(candidate[0], best[0], maximise)):
                 best = candidate
@@ -876,7 +856,7 @@ def start_plan(
         return None
     answers = pool.solve(x)
     add_cuts(h, dec, x, x, answers)
-    if any(not a.feasible or a.violation > 0 for a in answers):
+    if any(not a.feasible for a in answers):
         return None
     return evaluate_plan(h, master, dec, x, answers)
 
