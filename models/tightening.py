@@ -109,8 +109,11 @@ def deliverable_by_choice(d: ModelData, mineral: str, t: int, s: str) -> dict[Fu
 def add_cover_rows(
     m: pyo.ConcreteModel, name: str, variable: pyo.Var, rows: dict[str, list[Cover[K]]], doc: str
 ) -> None:
-    """One constraint family ``name`` from cover rows grouped by mineral, indexed (mineral, i)."""
-    index = {(mineral, i): row for mineral, listed in rows.items() for i, row in enumerate(listed)}
+    """One constraint family ``name`` from cover rows grouped by mineral, indexed (mineral, i); rows
+    another row of the same mineral dominates are left out."""
+    index = {
+        (mineral, i): row for mineral, listed in rows.items() for i, row in enumerate(undominated(listed))
+    }
     if not index:
         return
 
@@ -136,12 +139,11 @@ def add_coverage_needs_running_capacity(m: pyo.ConcreteModel, d: ModelData) -> N
             row = cover(need, deliverable_by_choice(d, mineral, t, s))
             if row is not None:
                 rows.setdefault(mineral, []).append(row)
-    thinned = {mineral: undominated(listed) for mineral, listed in rows.items()}
     add_cover_rows(
         m,
         "coverage_needs_running_capacity",
         m.fund,
-        thinned,
+        rows,
         "coverage needs funded capacity running that year (valid inequality), t",
     )
 
@@ -158,11 +160,10 @@ def add_coverage_needs_signed_contracts(m: pyo.ConcreteModel, d: ModelData) -> N
         row = cover(need, {c: d.max_tpa[c] for c in contracts})
         if row is not None:
             rows.setdefault(mineral, []).append(row)
-    thinned = {mineral: undominated(listed) for mineral, listed in rows.items()}
     add_cover_rows(
         m,
         "coverage_needs_signed_contracts",
         m.sign,
-        thinned,
+        rows,
         "coverage needs signed contracts able to take it (valid inequality), t",
     )

@@ -32,6 +32,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from optimizer.errors import OutputError
+from optimizer.workbook.read import file_kind
 
 LOCK_SUFFIX = ".optimize-lock"
 TEMPORARY_SUFFIX = ".xlsx.tmp"
@@ -45,18 +46,6 @@ def shown(path: Path) -> str:
     return os.fsencode(path).decode("utf-8", "replace")
 
 
-def kind_of(mode: int) -> str:
-    """What a path that is not a regular file is, in words."""
-    kinds = (
-        (stat.S_ISDIR, "a folder"),
-        (stat.S_ISFIFO, "a named pipe (FIFO)"),
-        (stat.S_ISSOCK, "a socket"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-    )
-    return next((words for test, words in kinds if test(mode)), "not a regular file")
-
-
 def regular_or_absent(
     path: Path, what: str, fix: str = "it is never replaced: choose another name with -o"
 ) -> None:
@@ -68,7 +57,7 @@ def regular_or_absent(
     except OSError as error:
         raise OutputError(f"cannot use {shown(path)} as {what} ({error.strerror})") from error
     if not stat.S_ISREG(mode):
-        raise OutputError(f"{shown(path)} is {kind_of(mode)}, not a workbook file; {fix}")
+        raise OutputError(f"{shown(path)} is {file_kind(mode)}, not a workbook file; {fix}")
 
 
 def check_writable(path: Path, force: bool) -> None:

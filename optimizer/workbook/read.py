@@ -246,7 +246,7 @@ def file_kind(mode: int) -> str:
         (stat.S_ISCHR, "a character device"),
         (stat.S_ISBLK, "a block device"),
     )
-    return next((words for test, words in kinds if test(mode)), "not a file")
+    return next((words for test, words in kinds if test(mode)), "not a regular file")
 
 
 FREE_TEXT_COLUMNS = ("source", "notes")
