@@ -1031,11 +1031,11 @@ def test_a_scheduler_that_accepts_and_never_answers_ends_in_an_error(
     workbook = named_case(tmp_path, names, whatifs=True)
     address = f"tcp://127.0.0.1:{silent_port}"
     result = CliRunner().invoke(main, ["whatif", str(workbook), "--scheduler", address, "--quiet"])
-    assert (result.exit_code, result.stderr.strip()) == (
-        2,
-        f"Error: cannot reach the Dask scheduler at {address} (it accepted the connection but did not answer "
-        "within 1 s); check the address and that a Dask scheduler is running there",
-    )
+    # Which clock runs out first, distributed's own connect timeout or ours on the handshake,
+    # depends on the machine's load; either way the answer is this error, within the bound.
+    assert result.exit_code == 2
+    assert result.stderr.strip().startswith(f"Error: cannot reach the Dask scheduler at {address} (")
+    assert "check the address and that" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["case.xlsx"]
 
 
