@@ -179,6 +179,7 @@ def decompose(
             blocks_of_row[int(chunk[0, 0])] = chunk[:, 1].astype(int).tolist()
     row_lower, row_upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
     costs = np.asarray(lp.col_cost_)
+    col_lower, col_upper = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
     sense = 1.0 if lp.sense_ == highspy.ObjSense.kMaximize else -1.0
 
     scenario_of_block = {b: key[0] for key, b in block_ids.items()}
@@ -226,8 +227,11 @@ def decompose(
         columns = columns_of[b]
         rows = single.get(b, [])
         extra = allocation_rows.get(b, [])
-        sub = a[rows][:, columns] if rows else sp.csr_matrix((0, len(columns)))
-        coupling_own = a[rows][:, master_columns] if rows else sp.csr_matrix((0, len(master_columns)))
+        own_rows = a[rows] if rows else None
+        sub = own_rows[:, columns] if own_rows is not None else sp.csr_matrix((0, len(columns)))
+        coupling_own = (
+            own_rows[:, master_columns] if own_rows is not None else sp.csr_matrix((0, len(master_columns)))
+        )
         coupling = sp.hstack(
             [coupling_own, sp.csr_matrix((len(rows), num_master - len(master_columns)))]
         ).tocsr()
@@ -248,8 +252,8 @@ def decompose(
                 columns=columns,
                 rows=np.array(rows + [-1] * len(extra), dtype=np.int64),
                 cost=npv[key[0]][columns],
-                col_lower=np.asarray(lp.col_lower_)[columns],
-                col_upper=np.asarray(lp.col_upper_)[columns],
+                col_lower=col_lower[columns],
+                col_upper=col_upper[columns],
                 matrix=sp.csr_matrix(sub),
                 row_lower=lower,
                 row_upper=upper,
