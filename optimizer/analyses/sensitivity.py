@@ -132,11 +132,11 @@ class Sensitivity:
 
     def tornado(self) -> pd.DataFrame:
         """One row per factor, the widest swing first: the objective's change at -x% and +x%."""
-        runs = self.table().set_index(["factor", "change"])
+        runs = {(r["factor"], r["change"]): r for r in self.table().to_dict("records")}
         low, high = change_label(-self.step), change_label(self.step)
         rows = []
         for factor in dict.fromkeys(f for f, _ in self.runs):
-            down, up = runs.loc[(factor, low)], runs.loc[(factor, high)]
+            down, up = runs[(factor, low)], runs[(factor, high)]
             values = [
                 v for v in (down["objective_change_usd_m"], up["objective_change_usd_m"]) if pd.notna(v)
             ]

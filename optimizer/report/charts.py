@@ -166,9 +166,15 @@ def npv_waterfall(table: TableLayout) -> list[ChartBase]:
     headers = ("base", "rise", "fall")
     for offset, header in enumerate(headers):
         sheet.cell(row=table.header_row, column=column + offset, value=header)
-    for i, r in enumerate(frame.itertuples(), start=table.first_row):
-        low, high = sorted((r.from_usd_m, r.to_usd_m))
-        rising = r.kind == "total" or r.to_usd_m >= r.from_usd_m
+    steps = zip(
+        frame["kind"].astype(str).tolist(),
+        frame["from_usd_m"].astype(float).tolist(),
+        frame["to_usd_m"].astype(float).tolist(),
+        strict=True,
+    )
+    for i, (kind, before, after) in enumerate(steps, start=table.first_row):
+        low, high = sorted((before, after))
+        rising = kind == "total" or after >= before
         sheet.cell(row=i, column=column, value=low)
         sheet.cell(row=i, column=column + 1, value=high - low if rising else 0.0)
         sheet.cell(row=i, column=column + 2, value=0.0 if rising else high - low)

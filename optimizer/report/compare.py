@@ -112,7 +112,11 @@ def scenario_table(result: WhatIfs) -> pd.DataFrame:
     )
     rows = []
     for name, p in result.plans.items():
-        npv = p.npv_by_scenario.set_index("scenario")["npv_usd_m"] if not p.npv_by_scenario.empty else {}
+        npv: dict[Any, Any] = (
+            p.npv_by_scenario.set_index("scenario")["npv_usd_m"].to_dict()
+            if not p.npv_by_scenario.empty
+            else {}
+        )
         rows.append({"whatif": name, **{SCENARIO + str(s): npv.get(s) for s in scenarios}})
     return pd.DataFrame(rows, columns=["whatif", *(SCENARIO + str(s) for s in scenarios)])
 

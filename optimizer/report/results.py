@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from optimizer.report import charts, views
+from optimizer.report.charts import TableLayout
 from optimizer.report.summary import PROVENANCE_ROWS, SUMMARY_MEANINGS, SUMMARY_ROWS
 
 __all__ = ["PROVENANCE_ROWS", "RESULT_TABLES", "SUMMARY_MEANINGS", "SUMMARY_ROWS", "ResultSheet"]
@@ -47,7 +48,7 @@ class ResultSheet:
     description: str
     charts: tuple[charts.ChartMaker, ...] = ()
     when: Callable[[Plan], bool] = always
-    highlight: Callable[[charts.TableLayout], None] | None = None  # conditional formats on the table
+    highlight: Callable[[TableLayout], None] | None = None  # conditional formats on the table
     printed_rows: int | None = None  # a long detail table prints its first rows only (the sheet has all)
 
     def frame(self, plan: Plan) -> pd.DataFrame:

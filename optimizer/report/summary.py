@@ -97,7 +97,7 @@ def worst_scenario(plan: Plan) -> tuple[str, float] | None:
     npv = plan.npv_by_scenario
     if npv.empty:
         return None
-    row = npv.loc[npv["npv_usd_m"].idxmin()]
+    row = npv.iloc[int(npv["npv_usd_m"].astype(float).to_numpy().argmin())]
     return str(row["scenario"]), float(row["npv_usd_m"])
 
 
@@ -163,11 +163,14 @@ def silent_contracts(plan: Plan) -> list[str]:
 
 
 def loss_making_projects(plan: Plan) -> list[str]:
+    funded = plan.funded
     return [
-        f"{r.project} is funded with an expected NPV of USD {r.npv_contribution_usd_m:,.1f}m: a target or "
+        f"{project} is funded with an expected NPV of USD {npv:,.1f}m: a target or "
         "limit needs it (TargetCosts, optimize plan --target-costs, says what each target costs)"
-        for r in plan.funded.itertuples()
-        if r.npv_contribution_usd_m < 0
+        for project, npv in zip(
+            funded["project"].tolist(), funded["npv_contribution_usd_m"].astype(float).tolist(), strict=True
+        )
+        if npv < 0
     ]
 
 

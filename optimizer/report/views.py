@@ -6,7 +6,7 @@ sheet shows them under the scenario's name with their unit (``render.column_labe
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
@@ -79,8 +79,13 @@ def npv_bridge(plan: Plan) -> pd.DataFrame:
     """
     projects = plan.funded.sort_values("npv_contribution_usd_m", ascending=False, kind="stable")
     steps = [
-        (f"{r.project} ({r.option})", "project", float(r.npv_contribution_usd_m))
-        for r in projects.itertuples()
+        (f"{project} ({option})", "project", npv)
+        for project, option, npv in zip(
+            projects["project"].tolist(),
+            projects["option"].tolist(),
+            projects["npv_contribution_usd_m"].astype(float).tolist(),
+            strict=True,
+        )
     ]
     attributed = sum(step[2] for step in steps)
     steps.append((PORTFOLIO_ITEMS, "portfolio", float(plan.expected_npv_usd_m or 0.0) - attributed))
@@ -105,7 +110,8 @@ def project_npv_matrix(plan: Plan) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     wide = table.pivot_table(index=["project", "option"], columns="scenario", values="npv_usd_m", sort=False)
     rows = []
-    for (project, option), values in wide.iterrows():
+    for key, values in wide.iterrows():
+        project, option = cast(tuple[Any, Any], key)
         expected = sum(
             float(values[s]) * p for s, p in zip(scenarios, plan.npv_by_scenario["probability"], strict=True)
         )
