@@ -688,8 +688,8 @@ def sensitivity_command(
     elif written is not None:
         for r in records(result.tornado()):
             echo(
-                f"{r['factor']}: {r['low_change_usd_m']:+,.1f}m at -{step:.0%}, "
-                f"{r['high_change_usd_m']:+,.1f}m at +{step:.0%}"
+                f"{r['factor']}: {r['low_change_usd_m']:+,.2f}m at -{step:.0%}, "
+                f"{r['high_change_usd_m']:+,.2f}m at +{step:.0%}"
             )
         echo(f"sensitivity written to {written}")
     sys.exit(result.base.exit_code)

@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
-from openpyxl.chart import BarChart
+from openpyxl.chart import BarChart, Series
 from openpyxl.chart._chart import ChartBase
-from openpyxl.chart.series import Series
 
 from optimizer.report import charts
 from optimizer.report.books import provenance_of, table_sheet
