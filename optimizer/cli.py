@@ -622,6 +622,11 @@ def report_whatifs(result: WhatIfs, written: Path) -> None:
     echo(f"comparison written to {written}")
 
 
+def usd_m_change(value: float | None) -> str:
+    """``+0.07m``, or ``no plan`` for a run that found none (its objective is blank)."""
+    return "no plan" if value is None or pd.isna(value) else f"{value:+,.2f}m"
+
+
 @main.command("sensitivity")
 @click.argument("workbook", type=click.Path(path_type=Path, dir_okay=False))
 @output_option("Sensitivity workbook", "sensitivity")
@@ -688,8 +693,8 @@ def sensitivity_command(
     elif written is not None:
         for r in records(result.tornado()):
             echo(
-                f"{r['factor']}: {r['low_change_usd_m']:+,.2f}m at -{step:.0%}, "
-                f"{r['high_change_usd_m']:+,.2f}m at +{step:.0%}"
+                f"{r['factor']}: {usd_m_change(r['low_change_usd_m'])} at -{step:.0%}, "
+                f"{usd_m_change(r['high_change_usd_m'])} at +{step:.0%}"
             )
         echo(f"sensitivity written to {written}")
     sys.exit(result.base.exit_code)

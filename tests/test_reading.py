@@ -253,3 +253,24 @@ def test_template_is_a_tiny_case_that_validates_and_plans(tmp_path: Path) -> Non
     assert result.status == "optimal"
     assert list(result.funded["project"]) == ["example_plant"]
     assert list(result.signed["contract"]) == ["example_contract"]
+
+
+def test_sensitivity_text_names_a_run_without_a_plan(tmp_path: Path) -> None:
+    """A is locked in and the budget is exactly its capex (0.5): base 80 t to K (0.96) + 20 t
+    spot (0.2) - 0.5 = 0.66. Capex -10%: 0.05 saved (B still does not fit); +10%: A no
+    longer fits, no plan. Printed, not a crash; the sheet says which run found none."""
+    projects = one_year_case()["Projects"]
+    projects[0] = {**projects[0], "decision": "fund"}
+    path = write_workbook(
+        tmp_path / "case.xlsx", one_year_case(Projects=projects), {**ONE_YEAR, "budget_usd_m": 0.5}
+    )
+    result = CliRunner().invoke(
+        main, ["sensitivity", str(path), "--jobs", "1", "--time-limit", "inf", "--quiet"]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "capex: +0.05m at -10%, no plan at +10%" in result.stdout.splitlines()
+    assert "prices: -0.02m at -10%, +0.02m at +10%" in result.stdout.splitlines()
+    tornado = load_workbook(tmp_path / "case-sensitivity.xlsx")["Tornado"]
+    rows = {r[0]: r for r in tornado.iter_rows(min_row=5, values_only=True)}
+    assert rows["capex"][3] == pytest.approx(0.05), "the swing of the one run with a plan, from 0"
+    assert rows["capex"][5] == "+10%: no plan (infeasible); decisions: none"

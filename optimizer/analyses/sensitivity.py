@@ -89,6 +89,13 @@ def factors(case: Case) -> list[Factor]:
     return listed
 
 
+def swing(changes: list[float]) -> float | None:
+    """The width of a factor's bar: from its low to its high change (from 0 when only one run has a plan)."""
+    if not changes:
+        return None
+    return max(changes) - min(changes) if len(changes) > 1 else abs(changes[0])
+
+
 def change_label(change: float) -> str:
     return f"{change:+.0%}"
 
@@ -124,7 +131,7 @@ class Sensitivity:
             "expected_npv_change_usd_m": delta(p.expected_npv_usd_m, base.expected_npv_usd_m),
             "cvar_change_usd_m": delta(p.cvar_usd_m, base.cvar_usd_m),
             "capex_change_usd_m": delta(p.capex_usd_m, base.capex_usd_m),
-            "significance": significance(base, p, objective_change),
+            "significance": significance(base, p, objective_change) if p.has_solution else f"no plan ({p.status})",
             "decisions_changed": len(decisions_changed(base, p)),
             "decisions": decisions_in_words(base, p),
             "mip_gap": p.mip_gap,
@@ -145,7 +152,7 @@ class Sensitivity:
                     "factor": factor,
                     "low_change_usd_m": down["objective_change_usd_m"],
                     "high_change_usd_m": up["objective_change_usd_m"],
-                    "swing_usd_m": max(values) - min(values) if values else None,
+                    "swing_usd_m": swing(values),
                     "low": f"{low}: {down['significance']}; decisions: {down['decisions']}",
                     "high": f"{high}: {up['significance']}; decisions: {up['decisions']}",
                 }
