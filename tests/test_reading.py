@@ -104,7 +104,7 @@ def test_warnings_name_a_silent_contract_an_idle_plant_a_loss_maker_and_the_gap(
     summary = load_workbook(written)["Summary"]
     warnings = summary.cell(row=3 + SUMMARY_ROWS.index("warnings"), column=2).value
     lines = warnings.split("\n")
-    assert "- contract K2 is signed but never delivers (short 0.0 t in expectation)" in lines
+    assert "- contract K2 is signed but never delivers (its minimum is 0 t)" in lines
     assert "- C is funded but processes no feed in scenario(s) base, slump" in lines
     assert any(line.startswith("- C is funded with an expected NPV of USD -3.0m") for line in lines)
     objective = result.objective_usd_m

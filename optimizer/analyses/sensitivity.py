@@ -131,7 +131,9 @@ class Sensitivity:
             "expected_npv_change_usd_m": delta(p.expected_npv_usd_m, base.expected_npv_usd_m),
             "cvar_change_usd_m": delta(p.cvar_usd_m, base.cvar_usd_m),
             "capex_change_usd_m": delta(p.capex_usd_m, base.capex_usd_m),
-            "significance": significance(base, p, objective_change) if p.has_solution else f"no plan ({p.status})",
+            "significance": significance(base, p, objective_change)
+            if p.has_solution
+            else f"no plan ({p.status})",
             "decisions_changed": len(decisions_changed(base, p)),
             "decisions": decisions_in_words(base, p),
             "mip_gap": p.mip_gap,

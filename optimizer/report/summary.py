@@ -85,6 +85,7 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 LEFT = Alignment(horizontal="left", vertical="top")
 POINTS_PER_LINE = 15.0
 CHARACTERS_PER_LINE = 120  # columns B and C together, in characters
+VALUE_CHARACTERS = 40  # column B alone (render.write_summary sets its width)
 USD_M = "#,##0.0;[Red]-#,##0.0"
 FORMATS = {"mip_gap": "0.00%", "solve_s": "0.0", "portfolio_irr": "0.0%"}
 
@@ -131,7 +132,7 @@ def coverage_status(plan: Plan) -> str:
     targets = coverage[["mineral", "year"]].drop_duplicates()
     if short.empty:
         minerals = coverage["mineral"].nunique()
-        return f"met: {len(targets)} targets ({minerals} minerals x years) in every scenario"
+        return f"met: {len(targets)} mineral-year targets ({minerals} minerals) in every scenario"
     missed = ", ".join(f"{r.mineral} {r.year} ({r.scenario})" for r in short.head(5).itertuples())
     return f"not met in {len(short)} case(s): {missed}"
 
@@ -154,12 +155,22 @@ def silent_contracts(plan: Plan) -> list[str]:
     signed = plan.signed
     if signed.empty:
         return []
-    moved = signed["delivered_t"] + signed["spot_purchased_t"]
-    return [
-        f"contract {r.contract} is signed but never delivers (short {r.shortfall_t:,.1f} t in expectation)"
-        for r, volume in zip(signed.itertuples(), moved, strict=True)
-        if volume <= TOLERANCE_T
-    ]
+    moved = (signed["delivered_t"] + signed["spot_purchased_t"]).astype(float).tolist()
+    lines = []
+    for contract, short, prepaid, volume in zip(
+        signed["contract"].tolist(),
+        signed["shortfall_t"].astype(float).tolist(),
+        signed["prepayment_usd_m"].fillna(0.0).astype(float).tolist(),
+        moved,
+        strict=True,
+    ):
+        if volume > TOLERANCE_T:
+            continue
+        why = f"short {short:,.1f} t in expectation" if short > TOLERANCE_T else "its minimum is 0 t"
+        if prepaid > TOLERANCE_T:
+            why += f"; signed for its prepayment of USD {prepaid:,.1f}m"
+        lines.append(f"contract {contract} is signed but never delivers ({why})")
+    return lines
 
 
 def loss_making_projects(plan: Plan) -> list[str]:
@@ -257,7 +268,8 @@ def write_summary(sheet: Worksheet, plan: Plan, provenance: Any, note: str) -> i
     write_cell(sheet, 2, 1, note).font = NOTE_FONT
     values = summary_values(plan, provenance)
     for row, key in [*enumerate(SUMMARY_ROWS, FIRST_ROW), *enumerate(PROVENANCE_ROWS, PROVENANCE_ROW)]:
-        write_cell(sheet, row, 1, key).font = KEY_FONT
+        key_cell = write_cell(sheet, row, 1, key)
+        key_cell.font, key_cell.alignment = KEY_FONT, LEFT
         cell = write_cell(sheet, row, 2, values[key])
         cell.number_format = FORMATS.get(key, USD_M if key.endswith("_usd_m") else "General")
         cell.alignment = Alignment(horizontal="left", vertical="top", shrink_to_fit=key == "input_sha256")
@@ -266,8 +278,11 @@ def write_summary(sheet: Worksheet, plan: Plan, provenance: Any, note: str) -> i
             if values[key] not in (None, "none"):
                 cell.font = WARNING_FONT
             continue
-        if key == "demand_coverage" and isinstance(values[key], str) and values[key].startswith("not met"):
-            cell.font = WARNING_FONT
+        if key == "demand_coverage" and isinstance(values[key], str):
+            cell.alignment = WRAP  # a sentence: wrapped in B, never over the meaning in C
+            sheet.row_dimensions[row].height = POINTS_PER_LINE * -(-len(values[key]) // VALUE_CHARACTERS)
+            if values[key].startswith("not met"):
+                cell.font = WARNING_FONT
         write_cell(sheet, row, 3, meaning(key, plan, values)).font = NOTE_FONT
         if key in PROVENANCE_ROWS:
             for column in (1, 2, 3):

@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 
 SCENARIO = "scenario:"
 """Prefix of a column that holds one scenario's values (USD m)."""
-PORTFOLIO_ITEMS = "portfolio items (spot purchases, shortfall penalties, prepayment financing)"
+PORTFOLIO_ITEMS = "portfolio items"
+"""Spot purchases, shortfall penalties and the financing benefit of prepayments: the NPV that
+belongs to no plant (the sheet's note says so; a short label keeps the chart's axis readable)."""
 
 
 def expected_over_scenarios(
