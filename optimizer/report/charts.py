@@ -87,6 +87,7 @@ def styled(
     chart.legend.position = "b"
     chart.y_axis.txPr = axis_text()
     chart.x_axis.txPr = axis_text(rotated=True)
+    chart.x_axis.tickLblPos = "low"  # category labels below the plot, never across lines at a negative zero
     return chart
 
 

@@ -283,7 +283,8 @@ def write_summary(sheet: Worksheet, plan: Plan, provenance: Any, note: str) -> i
             sheet.row_dimensions[row].height = POINTS_PER_LINE * -(-len(values[key]) // VALUE_CHARACTERS)
             if values[key].startswith("not met"):
                 cell.font = WARNING_FONT
-        write_cell(sheet, row, 3, meaning(key, plan, values)).font = NOTE_FONT
+        explained = write_cell(sheet, row, 3, meaning(key, plan, values))
+        explained.font, explained.alignment = NOTE_FONT, LEFT
         if key in PROVENANCE_ROWS:
             for column in (1, 2, 3):
                 sheet.cell(row=row, column=column).fill = PROVENANCE_FILL
