@@ -29,8 +29,11 @@ from optimizer.workbook.schema import SETTINGS, TABLES, Column, Table
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 EXAMPLE_FILL = PatternFill("solid", fgColor="FFF2CC")
-REQUIRED_FONT = Font(bold=True)
-TITLE_FONT = Font(bold=True, size=14, color="1F3864")
+PLAIN_FONT = Font(
+    name="Calibri", size=11
+)  # what openpyxl writes as the default; named, so LibreOffice does not fall back to a serif
+REQUIRED_FONT = Font(name="Calibri", size=11, bold=True)
+TITLE_FONT = Font(name="Calibri", bold=True, size=14, color="1F3864")
 WRAP = Alignment(wrap_text=True, vertical="top")
 TEMPLATE_ROWS = 200
 TEXT_WIDTH = 45
@@ -158,7 +161,8 @@ def start_sheet(sheet: Worksheet) -> None:
     sheet["A1"].font = TITLE_FONT
     row = 3
     for number, step in enumerate(STEPS, start=1):
-        sheet.cell(row=row, column=1, value=f"step {number}").font = REQUIRED_FONT
+        label = sheet.cell(row=row, column=1, value=f"step {number}")
+        label.font, label.alignment = REQUIRED_FONT, WRAP  # top-aligned, level with its text
         sheet.cell(row=row, column=2, value=step).alignment = WRAP
         sheet.merge_cells(start_row=row, start_column=2, end_row=row, end_column=4)
         sheet.row_dimensions[row].height = POINTS_PER_LINE * (1 + len(step) // 110)
@@ -168,7 +172,7 @@ def start_sheet(sheet: Worksheet) -> None:
     for what, meaning in LEGEND:
         key = sheet.cell(row=row, column=2, value=what)
         key.fill = EXAMPLE_FILL if what == "yellow row" else HEADER_FILL
-        key.font = REQUIRED_FONT if what == "bold header" else Font()
+        key.font = REQUIRED_FONT if what == "bold header" else PLAIN_FONT
         sheet.cell(row=row, column=3, value=meaning)
         row += 1
     row += 1
@@ -178,10 +182,12 @@ def start_sheet(sheet: Worksheet) -> None:
     for table in TABLES:
         for column in table.columns:
             row += 1
-            sheet.cell(row=row, column=1, value=table.sheet)
+            sheet.cell(row=row, column=1, value=table.sheet).alignment = WRAP
             name = sheet.cell(row=row, column=2, value=column.name)
-            name.font = REQUIRED_FONT if column.required else Font()
-            sheet.cell(row=row, column=3, value="required" if column.required else "optional")
+            name.font, name.alignment = (REQUIRED_FONT if column.required else PLAIN_FONT), WRAP
+            sheet.cell(
+                row=row, column=3, value="required" if column.required else "optional"
+            ).alignment = WRAP
             note = column_note(column)
             sheet.cell(row=row, column=4, value=note).alignment = WRAP
             sheet.row_dimensions[row].height = POINTS_PER_LINE * (1 + len(note) // 95)
