@@ -754,6 +754,24 @@ def test_names_are_text_in_the_whatif_and_frontier_workbooks(tmp_path: Path) -> 
     assert any(cell.startswith(roles["project"]) for cell in text_cells(frontier, "Frontier"))
 
 
+def test_names_are_text_in_the_committee_sheets_and_the_sensitivity_workbook(tmp_path: Path) -> None:
+    """NPVBridge, ProjectNPV, CashByScenario (issue 14) and the sensitivity workbook: no formula."""
+    roles = dict(zip(ROLES, ISSUE_NAMES, strict=True))
+    workbook = named_case(tmp_path, roles)
+    output, tornado = tmp_path / "plan.xlsx", tmp_path / "sensitivity.xlsx"
+    result = CliRunner().invoke(main, ["plan", str(workbook), "-o", str(output), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert formulas_in(output) == []
+    assert f"{roles['project']} (std)" in text_cells(output, "NPVBridge")
+    assert roles["project"] in text_cells(output, "ProjectNPV")
+    assert any(roles["scenario"] in cell for cell in text_cells(output, "CashByScenario"))
+    result = CliRunner().invoke(
+        main, ["sensitivity", str(workbook), "-o", str(tornado), "--jobs", "1", "--quiet"]
+    )
+    assert result.exit_code == 0, result.output
+    assert formulas_in(tornado) == []
+
+
 # --- nothing lost: one run per output, signals, leftovers, permissions --------------------------
 
 
