@@ -672,7 +672,7 @@ def sensitivity_command(
       optimize sensitivity examples/india_japan.xlsx
       optimize sensitivity inputs.xlsx --step 0.2 --jobs 2 --json
     """
-    from optimizer.analyses.sensitivity import sensitivity
+    from optimizer.analyses.sensitivity import change_label, sensitivity
     from optimizer.report.sensitivity_workbook import write_sensitivity
 
     progress = Progress(enabled=not quiet and not as_json)
@@ -693,8 +693,8 @@ def sensitivity_command(
     elif written is not None:
         for r in records(result.tornado()):
             echo(
-                f"{r['factor']}: {usd_m_change(r['low_change_usd_m'])} at -{step:.0%}, "
-                f"{usd_m_change(r['high_change_usd_m'])} at +{step:.0%}"
+                f"{r['factor']}: {usd_m_change(r['low_change_usd_m'])} at {change_label(-step)}, "
+                f"{usd_m_change(r['high_change_usd_m'])} at {change_label(step)}"
             )
         echo(f"sensitivity written to {written}")
     sys.exit(result.base.exit_code)

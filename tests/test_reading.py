@@ -23,6 +23,7 @@ from openpyxl import load_workbook
 from optimizer import Case, Plan, plan
 from optimizer.analyses.differences import significance
 from optimizer.analyses.frontier import FrontierPoint, merged_within_gap
+from optimizer.analyses.sensitivity import change_label
 from optimizer.analyses.target_costs import target_costs
 from optimizer.cli import main
 from optimizer.report.summary import PROVENANCE_ROW, PROVENANCE_ROWS, SUMMARY_ROWS
@@ -274,3 +275,8 @@ def test_sensitivity_text_names_a_run_without_a_plan(tmp_path: Path) -> None:
     rows = {r[0]: r for r in tornado.iter_rows(min_row=5, values_only=True)}
     assert rows["capex"][3] == pytest.approx(0.05), "the swing of the one run with a plan, from 0"
     assert rows["capex"][5] == "+10%: no plan (infeasible); decisions: none"
+
+
+def test_sensitivity_labels_keep_a_fractional_step() -> None:
+    """--step 0.025 is +-2.5%, not +-2% (and 0.001 not the +-0% both ways)."""
+    assert [change_label(c) for c in (-0.1, 0.1, 0.025, -0.001)] == ["-10%", "+10%", "+2.5%", "-0.1%"]

@@ -97,7 +97,9 @@ def swing(changes: list[float]) -> float | None:
 
 
 def change_label(change: float) -> str:
-    return f"{change:+.0%}"
+    """``+10%``, ``-2.5%``: whole percents without decimals, others with one (``--step 0.025``)."""
+    percent = change * 100
+    return f"{change:+.0%}" if abs(percent - round(percent)) < 1e-9 else f"{change:+.1%}"
 
 
 @dataclass

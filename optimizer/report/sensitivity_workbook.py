@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Series
 from openpyxl.chart._chart import ChartBase
 
+from optimizer.analyses.sensitivity import change_label
 from optimizer.report import charts
 from optimizer.report.books import provenance_of, table_sheet
 from optimizer.report.charts import TableLayout
@@ -35,9 +36,15 @@ def tornado_chart(step: float) -> charts.ChartMaker:
         chart.grouping = "clustered"
         chart.overlap = 100
         charts.styled(
-            chart, f"Change in objective at -{step:.0%} and +{step:.0%} (USD m)", "USD m", "#,##0.0"
+            chart,
+            f"Change in objective at {change_label(-step)} and {change_label(step)} (USD m)",
+            "USD m",
+            "#,##0.0",
         )
-        for column, label in (("low_change_usd_m", f"-{step:.0%}"), ("high_change_usd_m", f"+{step:.0%}")):
+        for column, label in (
+            ("low_change_usd_m", change_label(-step)),
+            ("high_change_usd_m", change_label(step)),
+        ):
             chart.series.append(Series(table.cells(column), title=label))
         chart.set_categories(table.cells("factor"))
         chart.x_axis.scaling.orientation = "maxMin"  # the widest swing on top
@@ -56,8 +63,8 @@ def write_sensitivity(result: Sensitivity, path: Path, *, force: bool = False) -
     provenance = provenance_of(result.base.case)
     base = result.base.objective_usd_m
     table_sheet(
-        workbook, "Tornado", f"Sensitivity of the objective to +-{result.step:.0%}",
-        f"Each factor moved on its own by -{result.step:.0%} and +{result.step:.0%} and the case re-solved "
+        workbook, "Tornado", f"Sensitivity of the objective to +-{change_label(result.step)[1:]}",
+        f"Each factor moved on its own by {change_label(-result.step)} and {change_label(result.step)} and the case re-solved "
         f"(the portfolio may change); the change in objective against the base (USD {base or 0:,.1f}m). "
         "A change smaller than the runs' MIP gaps is not significant.",
         result.tornado(), provenance, BOOK, tornado_chart(result.step),
