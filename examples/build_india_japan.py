@@ -31,7 +31,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from optimizer.workbook.schema import SETTINGS, TABLES
-from optimizer.workbook.template import annotate
+from optimizer.workbook.template import annotate, print_one_page_wide
 
 OUT = Path(__file__).with_name("india_japan.xlsx")
 
@@ -852,6 +852,7 @@ def build() -> Workbook:
     for row in ws.iter_rows(min_row=2, max_col=2):
         row[0].alignment = Alignment(vertical="top")
         row[1].alignment = Alignment(wrap_text=True, vertical="top")
+    print_one_page_wide(ws)  # topic and text side by side, not one column per page
     return wb
 
 

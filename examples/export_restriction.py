@@ -15,7 +15,7 @@ import argparse
 from pathlib import Path
 
 from optimizer import Case, plan_all
-from optimizer.report.compare import decisions_changed
+from optimizer.analyses.differences import decisions_changed
 
 EXAMPLE = Path(__file__).resolve().with_name("india_japan.xlsx")
 RARE_EARTHS = ("NdPr_oxide", "Dy_oxide", "Tb_oxide")

@@ -161,26 +161,51 @@ def cash_flows_table(m: pyo.ConcreteModel, d: ModelData) -> pd.DataFrame:
     )
 
 
+def project_npv_usd_m(m: pyo.ConcreteModel, d: ModelData, k: tuple[str, str, int], s: str) -> float:
+    """A funded project's NPV in scenario ``s``: its capex and running costs against the margin on
+    what it sells (contracts net of logistics, and spot); prepayments and spot purchases are the
+    portfolio's, not a plant's."""
+    p = k[0]
+    contribution = -fund_cost_npv_usd_m(d, k, s)
+    for t in d.operating_years[k]:
+        df = d.discount_factor[t]
+        contribution -= df * USD_M_PER_USD * d.variable_cost_usd_per_t[p] * val(m.feed[p, t, s])
+        for mineral in d.plant_minerals.get(p, []):
+            spot = d.spot_price_usd_per_t[mineral, t, s] * (1 - d.spot_sale_discount)
+            contribution += df * USD_M_PER_USD * spot * val(m.spot_sale[p, mineral, t, s])
+            for _, c, _ in d.arcs_by_plant_mineral_year.get((p, mineral, t), []):
+                margin = d.contract_price_usd_per_t[c, t, s] - d.logistics_usd_per_t.get(
+                    (p, d.contract_buyer[c]), 0.0
+                )
+                contribution += df * USD_M_PER_USD * margin * val(m.flow[p, c, t, s])
+    return contribution
+
+
+def project_scenarios_table(m: pyo.ConcreteModel, d: ModelData) -> pd.DataFrame:
+    """Per funded project and scenario: its NPV (USD m) and the feed it processes over its life (t)."""
+    rows = [
+        {
+            "project": k[0],
+            "option": k[1],
+            "scenario": s,
+            "probability": d.probability[s],
+            "npv_usd_m": project_npv_usd_m(m, d, k, s),
+            "feed_t": sum(val(m.feed[k[0], t, s]) for t in d.operating_years[k]),
+            "operating_years": len(d.operating_years[k]),
+        }
+        for k in funded_keys(m, d)
+        for s in d.scenarios
+    ]
+    columns = ["project", "option", "scenario", "probability", "npv_usd_m", "feed_t", "operating_years"]
+    return pd.DataFrame(rows, columns=columns)
+
+
 def funded_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFrame:
     projects = case.table("Projects").set_index("project")
     rows = []
     for k in funded_keys(m, d):
         p, o, y = k
-        npv = 0.0
-        for s in d.scenarios:
-            contribution = -fund_cost_npv_usd_m(d, k, s)
-            for t in d.operating_years[k]:
-                df = d.discount_factor[t]
-                contribution -= df * USD_M_PER_USD * d.variable_cost_usd_per_t[p] * val(m.feed[p, t, s])
-                for mineral in d.plant_minerals.get(p, []):
-                    spot = d.spot_price_usd_per_t[mineral, t, s] * (1 - d.spot_sale_discount)
-                    contribution += df * USD_M_PER_USD * spot * val(m.spot_sale[p, mineral, t, s])
-                    for _, c, _ in d.arcs_by_plant_mineral_year.get((p, mineral, t), []):
-                        margin = d.contract_price_usd_per_t[c, t, s] - d.logistics_usd_per_t.get(
-                            (p, d.contract_buyer[c]), 0.0
-                        )
-                        contribution += df * USD_M_PER_USD * margin * val(m.flow[p, c, t, s])
-            npv += d.probability[s] * contribution
+        npv = sum(d.probability[s] * project_npv_usd_m(m, d, k, s) for s in d.scenarios)
         operating = d.operating_years[k]
         rows.append(
             {

@@ -23,7 +23,9 @@ from typing import Any
 import click
 import pandas as pd
 
+from optimizer.analyses.differences import NOT_SIGNIFICANT
 from optimizer.analyses.marginal import with_limit_steps
+from optimizer.analyses.target_costs import with_target_costs
 from optimizer.analyses.whatif import WhatIfs, run_whatifs, variants
 from optimizer.case import Case, records
 from optimizer.errors import ClusterError, InputError, OutputError, UsageError
@@ -260,9 +262,15 @@ def emit_json(document: Any) -> None:
     "and add the objective change to MarginalValues.",
 )
 @click.option(
+    "--target-costs",
+    is_flag=True,
+    help="Also re-solve without each policy target (coverage per mineral, each concentration limit, "
+    "the CVaR floor), in parallel, and write what each costs to the TargetCosts sheet.",
+)
+@click.option(
     "--jobs",
     type=click.IntRange(min=1),
-    help="Local worker processes for --limit-steps (default: the number of cores).",
+    help="Local worker processes for --limit-steps and --target-costs (default: the number of cores).",
 )
 @debug_option
 @json_option("Print one JSON object with the plan's headline numbers to stdout (and nothing else).")
@@ -281,6 +289,7 @@ def plan_command(
     scheduler: str | None,
     no_warm_start: bool,
     limit_steps: bool,
+    target_costs: bool,
     jobs: int | None,
     debug: bool,
 ) -> None:
@@ -295,6 +304,7 @@ def plan_command(
       optimize plan inputs.xlsx -o plan.xlsx --time-limit 120 --gap 0.001 --json
       optimize plan inputs.xlsx --in-place
       optimize plan inputs.xlsx --limit-steps --jobs 4
+      optimize plan inputs.xlsx --target-costs
     """
     progress = Progress(enabled=not quiet and not as_json)
     with user_errors(debug):
@@ -320,6 +330,11 @@ def plan_command(
             if limit_steps and result.has_solution:
                 progress.stage("re-solving with the budget and limits moved a step")
                 result = with_limit_steps(
+                    result, jobs=jobs, scheduler=scheduler, time_limit_s=time_limit_s, mip_gap=mip_gap
+                )
+            if target_costs and result.has_solution:
+                progress.stage("re-solving without each policy target")
+                result = with_target_costs(
                     result, jobs=jobs, scheduler=scheduler, time_limit_s=time_limit_s, mip_gap=mip_gap
                 )
             written: Path | None = None
@@ -504,7 +519,7 @@ def frontier_command(
     Example:
       optimize frontier examples/india_japan.xlsx --points 6
     """
-    from optimizer.analyses.frontier import frontier
+    from optimizer.analyses.frontier import trace_frontier
     from optimizer.report.frontier_workbook import write_frontier
 
     progress = Progress(enabled=not quiet and not as_json)
@@ -513,9 +528,12 @@ def frontier_command(
         target = output if output is not None else workbook.with_name(f"{workbook.stem}-frontier.xlsx")
         check_writable(target, force)
         with output_lock(target):
-            found = frontier(case, points, time_limit_s=time_limit_s, mip_gap=mip_gap, stage=progress.stage)
+            traced = trace_frontier(
+                case, points, time_limit_s=time_limit_s, mip_gap=mip_gap, stage=progress.stage
+            )
+            found = traced.points
             if found:
-                write_frontier(found, target, force=force)
+                write_frontier(traced, target, force=force, case=case)
         if not found:
             if as_json:
                 emit_json([])
@@ -525,9 +543,11 @@ def frontier_command(
     if as_json:
         emit_json([p.summary() for p in found])
         return
-    echo(f"{'CVaR USD m':>12} {'E[NPV] USD m':>14}  capex USD m")
+    echo(f"{len(found)} of {points} point(s)" + (f": {'; '.join(traced.notes)}" if traced.notes else ""))
+    echo(f"{'CVaR floor USD m':>16} {'CVaR USD m':>12} {'E[NPV] USD m':>14}  capex USD m")
     for p in found:
-        echo(f"{p.cvar_usd_m:12,.1f} {p.expected_npv_usd_m:14,.1f}  {p.capex_usd_m:,.1f}")
+        floor = f"{p.cvar_floor_usd_m:16,.1f}" if p.cvar_floor_usd_m is not None else f"{'none':>16}"
+        echo(f"{floor} {p.cvar_usd_m:12,.1f} {p.expected_npv_usd_m:14,.1f}  {p.capex_usd_m:,.1f}")
     echo(f"frontier written to {target}")
 
 
@@ -605,8 +625,88 @@ def report_whatifs(result: WhatIfs, written: Path) -> None:
             echo(f"{r['whatif']}: {r['status']}")
             continue
         change = "" if r["whatif"] == "base" else f" ({r['objective_change_usd_m']:+,.1f}m)"
+        if str(r["significance"]).startswith(NOT_SIGNIFICANT):
+            change += f", {r['significance']}"
         echo(
             f"{r['whatif']}: {r['status']}, objective USD {r['objective_usd_m']:,.1f}m{change}, "
             f"capex USD {r['capex_usd_m']:,.1f}m, {r['decisions_changed']} decision(s) changed"
         )
     echo(f"comparison written to {written}")
+
+
+def usd_m_change(value: float | None) -> str:
+    """``+0.07m``, or ``no plan`` for a run that found none (its objective is blank)."""
+    return "no plan" if value is None or pd.isna(value) else f"{value:+,.2f}m"
+
+
+@main.command("sensitivity")
+@click.argument("workbook", type=click.Path(path_type=Path, dir_okay=False))
+@output_option("Sensitivity workbook", "sensitivity")
+@click.option(
+    "--step",
+    type=Number(min=0.001, max=0.9),
+    default=0.10,
+    show_default=True,
+    help="How far each factor moves, down and up, as a fraction (0.1 = +-10%).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Local worker processes (default: the number of cores; 1 solves in this process).",
+)
+@solver_options(" per run")
+@force_option("the sensitivity workbook")
+@quiet_option
+@debug_option
+@json_option(
+    "Print one JSON object (the base plan's summary and one entry per run) to stdout (and nothing else)."
+)
+def sensitivity_command(
+    workbook: Path,
+    output: Path | None,
+    step: float,
+    jobs: int | None,
+    time_limit_s: float | None,
+    mip_gap: float | None,
+    force: bool,
+    quiet: bool,
+    as_json: bool,
+    debug: bool,
+) -> None:
+    """A tornado: re-solve WORKBOOK with prices, capex, yields, the discount rate (and FX) moved +-step.
+
+    Each factor moves on its own, down and up; every run starts from the base plan and they
+    run in parallel. Writes IN-sensitivity.xlsx (a Tornado sheet with its chart, and every
+    run with the decisions that change). Exit code as for optimize plan, from the base case.
+
+    \b
+    Examples:
+      optimize sensitivity examples/india_japan.xlsx
+      optimize sensitivity inputs.xlsx --step 0.2 --jobs 2 --json
+    """
+    from optimizer.analyses.sensitivity import change_label, sensitivity
+    from optimizer.report.sensitivity_workbook import write_sensitivity
+
+    progress = Progress(enabled=not quiet and not as_json)
+    with user_errors(debug):
+        case = Case.from_excel(workbook)
+        target = output if output is not None else workbook.with_name(f"{workbook.stem}-sensitivity.xlsx")
+        check_writable(target, force)
+        with output_lock(target):
+            result = sensitivity(
+                case, step=step, jobs=jobs, time_limit_s=time_limit_s, mip_gap=mip_gap, stage=progress.stage
+            )
+            written = write_sensitivity(result, target, force=force) if result.base.has_solution else None
+        progress.done()
+    for message in result.base.messages:
+        echo(f"{'Warning' if result.base.has_solution else 'Error'}: {message}", err=True)
+    if as_json:
+        emit_json(result.summary(written))
+    elif written is not None:
+        for r in records(result.tornado()):
+            echo(
+                f"{r['factor']}: {usd_m_change(r['low_change_usd_m'])} at {change_label(-step)}, "
+                f"{usd_m_change(r['high_change_usd_m'])} at {change_label(step)}"
+            )
+        echo(f"sensitivity written to {written}")
+    sys.exit(result.base.exit_code)

@@ -48,11 +48,15 @@ class Plan:
     cash_flows: pd.DataFrame = field(default_factory=pd.DataFrame)
     coverage: pd.DataFrame = field(default_factory=pd.DataFrame)
     npv_by_scenario: pd.DataFrame = field(default_factory=pd.DataFrame)
+    project_scenarios: pd.DataFrame = field(
+        default_factory=pd.DataFrame
+    )  # NPV and feed per project x scenario
     risk: pd.DataFrame = field(default_factory=pd.DataFrame)
     limit_shares: pd.DataFrame = field(default_factory=pd.DataFrame)
     marginal_values: pd.DataFrame = field(
         default_factory=pd.DataFrame
     )  # optimizer.analyses.duals, optimizer.analyses.marginal
+    target_costs: pd.DataFrame = field(default_factory=pd.DataFrame)  # optimizer.analyses.target_costs
     messages: list[str] = field(default_factory=list)
     explanation: list[str] = field(default_factory=list)  # infeasible: the limits that must move
     model_size: dict[str, int] = field(default_factory=dict)
@@ -252,6 +256,7 @@ def extracted_plan(
         cash_flows=extract.cash_flows_table(m, d),
         coverage=extract.coverage_table(m, d, case),
         npv_by_scenario=npv,
+        project_scenarios=extract.project_scenarios_table(m, d),
         limit_shares=shares,
         marginal_values=dual_table(m, d, result.row_duals),
         messages=[*status_messages(result), *result.warnings],

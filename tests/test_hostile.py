@@ -34,6 +34,7 @@ from openpyxl import load_workbook
 
 from optimizer.cli import main
 from optimizer.report import files
+from optimizer.report.summary import PROVENANCE_ROW
 from tests.support import hostile
 from tests.support.hard import hard_workbook
 from tests.support.processes import solving
@@ -754,6 +755,24 @@ def test_names_are_text_in_the_whatif_and_frontier_workbooks(tmp_path: Path) -> 
     assert any(cell.startswith(roles["project"]) for cell in text_cells(frontier, "Frontier"))
 
 
+def test_names_are_text_in_the_committee_sheets_and_the_sensitivity_workbook(tmp_path: Path) -> None:
+    """NPVBridge, ProjectNPV, CashByScenario (issue 14) and the sensitivity workbook: no formula."""
+    roles = dict(zip(ROLES, ISSUE_NAMES, strict=True))
+    workbook = named_case(tmp_path, roles)
+    output, tornado = tmp_path / "plan.xlsx", tmp_path / "sensitivity.xlsx"
+    result = CliRunner().invoke(main, ["plan", str(workbook), "-o", str(output), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert formulas_in(output) == []
+    assert f"{roles['project']} (std)" in text_cells(output, "NPVBridge")
+    assert roles["project"] in text_cells(output, "ProjectNPV")
+    assert any(roles["scenario"] in cell for cell in text_cells(output, "CashByScenario"))
+    result = CliRunner().invoke(
+        main, ["sensitivity", str(workbook), "-o", str(tornado), "--jobs", "1", "--quiet"]
+    )
+    assert result.exit_code == 0, result.output
+    assert formulas_in(tornado) == []
+
+
 # --- nothing lost: one run per output, signals, leftovers, permissions --------------------------
 
 
@@ -985,7 +1004,8 @@ def test_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
     assert result.stdout.decode().splitlines()[-1] == "plan written to caf\ufffd-plan.xlsx"
     output = Path(os.fsdecode(bytes(tmp_path) + b"/" + NOT_UTF8 + b"-plan.xlsx"))
     summary = load_workbook(output, read_only=True)["Summary"]
-    assert [r for r in summary.iter_rows(min_row=11, max_row=11, max_col=2, values_only=True)] == [
+    row = PROVENANCE_ROW  # input_file: B11 until issue 14 moved the provenance below the headline
+    assert [r for r in summary.iter_rows(min_row=row, max_row=row, max_col=2, values_only=True)] == [
         ("input_file", "caf\ufffd.xlsx")
     ]
 

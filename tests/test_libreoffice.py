@@ -119,3 +119,25 @@ def test_libreoffice_reads_result_tables_charts_and_the_users_drawing(
     table_names = {m.decode() for t in tables for m in re.findall(rb'displayName="([^"]+)"', t)}
     assert {"BuyersTable", "FundedProjects", "SignedContracts", "ByYear", "Flows", "CashFlows"} <= table_names
     assert value(saved, "FundedProjects", "I4") == "Capex (USD m)"
+
+
+def pdf_pages(pdf: bytes) -> list[bytes]:
+    """The page objects of a PDF LibreOffice wrote (it writes them uncompressed, one per page)."""
+    return re.findall(rb"/Type\s*/Page(?![s\w])", pdf)
+
+
+def test_a_plan_prints_as_a_person_would_print_it(soffice: str, profile: Path, tmp_path: Path) -> None:
+    """The template's case planned and printed to PDF: every sheet's columns on one page width
+    (Start's four columns, each input sheet's up to 18), so the pages are the sheets, plus at
+    most a few for Start's column list and the result sheets' charts: not one per column."""
+    template = tmp_path / "template.xlsx"
+    assert CliRunner().invoke(main, ["template", str(template)]).exit_code == 0
+    plan_json(str(template), "-o", str(tmp_path / "plan.xlsx"), "--time-limit", "inf")
+    subprocess.run(
+        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+         "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"), str(tmp_path / "plan.xlsx")],
+        check=True, capture_output=True, timeout=TIMEOUT_S,
+    )  # fmt: skip
+    pages = len(pdf_pages((tmp_path / "pdf" / "plan.pdf").read_bytes()))
+    sheets = len(CalamineWorkbook.from_path(str(tmp_path / "plan.xlsx")).sheet_names)
+    assert sheets <= pages <= sheets + 8, f"{pages} pages for {sheets} sheets"

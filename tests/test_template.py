@@ -11,6 +11,7 @@ from optimizer.examples.build_india_japan import build, save_deterministic
 from optimizer import Case
 from optimizer.cli import main
 from optimizer.workbook.schema import TABLES_BY_SHEET
+from optimizer.workbook.template import START
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "india_japan.xlsx"
 
@@ -48,4 +49,5 @@ def test_template_and_example_carry_header_notes_and_dropdowns(tmp_path: Path) -
         assert any("recycler" in (v.formula1 or "") for v in projects.data_validations.dataValidation)
         settings = {r[0]: r[1] for r in book["Settings"].iter_rows(min_row=2, max_col=2, values_only=True)}
         assert "discount_rate" in settings
-    assert set(load_workbook(out).sheetnames) == set(TABLES_BY_SHEET)
+    assert load_workbook(out).sheetnames[0] == START
+    assert set(load_workbook(out).sheetnames) == {START, *TABLES_BY_SHEET}

@@ -16,6 +16,7 @@ from optimizer.analyses.whatif import run_whatifs
 from optimizer.cli import main
 from optimizer.progress import RunProgress
 from optimizer.report.compare import KPI_COLUMNS
+from optimizer.report.render import column_label
 from tests.support.workbooks import ONE_YEAR, Rows, one_year_case, write_workbook
 from tests.test_cli import JSON_KEYS
 
@@ -62,20 +63,28 @@ def test_comparison_workbook_has_kpis_decisions_changes_and_a_chart(workbook: Pa
     assert code == 0
     assert "tight_budget: optimal, objective USD 0.7m (-0.3m)" in out
     book = load_workbook(target)
-    assert book.sheetnames == ["Comparison", "DecisionsChanged", "Changes"]
+    assert book.sheetnames == ["Comparison", "DecisionsChanged", "Changes", "NPVByScenario"]
     comparison = book["Comparison"]
-    assert [c.value for c in comparison[1]] == KPI_COLUMNS
-    assert [comparison.cell(row=r, column=1).value for r in (2, 3, 4)] == [
+    assert [c.value for c in comparison[4]] == [column_label(c) for c in KPI_COLUMNS]
+    assert comparison["C4"].value == "Objective (USD m)" and comparison["A4"].value == "What-if"
+    assert [comparison.cell(row=r, column=1).value for r in (5, 6, 7)] == [
         "base",
         "tight_budget",
         "lithium_x2",
     ]
-    assert comparison.cell(row=3, column=4).value == pytest.approx(-0.3)  # objective_change_usd_m
-    assert len(comparison._charts) == 1
-    decisions = [[c.value for c in row] for row in book["DecisionsChanged"].iter_rows(min_row=2)]
+    kpis = dict(zip(KPI_COLUMNS, [c.value for c in comparison[6]], strict=True))  # tight_budget
+    # Budget 0.5 instead of 1.0: B (capex 0.2) goes, the plan keeps A (capex 0.5), objective -0.3.
+    assert kpis["objective_change_usd_m"] == pytest.approx(-0.3)
+    assert kpis["expected_npv_change_usd_m"] == pytest.approx(-0.3)
+    assert kpis["capex_change_usd_m"] == pytest.approx(-0.2)
+    assert kpis["significance"] == "significant", "both runs proven optimal (gap 0)"
+    assert comparison["D6"].number_format == "#,##0.0;[Red]-#,##0.0"
+    assert len(comparison._charts) == 2, "change in expected NPV, and capex: one quantity per chart"
+    assert comparison.page_setup.orientation == "landscape"
+    decisions = [[c.value for c in row] for row in book["DecisionsChanged"].iter_rows(min_row=5)]
     assert ["tight_budget", "fund", "B", "std from 2026", "not funded"] in decisions
     assert ["lithium_x2", "fund", "C", "not funded", "std from 2026"] in decisions
-    changes = [[c.value for c in row] for row in book["Changes"].iter_rows(min_row=2)]
+    changes = [[c.value for c in row] for row in book["Changes"].iter_rows(min_row=5)]
     assert changes == [
         ["tight_budget", "Settings.budget_usd_m", "set", "0.5"],
         ["lithium_x2", "Minerals[lithium].price_usd_per_t", "scale", "2"],

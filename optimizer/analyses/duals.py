@@ -38,6 +38,8 @@ COLUMNS = [
     "marginal_value",
     "marginal_unit",
     "method",
+    "marginal_value_in_scenario",
+    "weighting",
 ]
 DUAL_METHOD = "LP dual, funding and signing fixed"
 USD_PER_T = "USD per t"
@@ -104,7 +106,8 @@ def dual_table(m: pyo.ConcreteModel, d: ModelData, row_duals: dict[Any, float]) 
             if abs(dual) <= TOLERANCE or limit is None:
                 continue
             item, year, scenario = index
-            rows.append(dual_row(name, item, year, scenario, limit, unit, dual / USD_M_PER_USD, USD_PER_T))
+            row = dual_row(name, item, year, scenario, limit, unit, dual / USD_M_PER_USD, USD_PER_T)
+            rows.append(in_scenario(row, d.probability[scenario]))
     floor = getattr(m, "cvar_floor", None)
     if floor is not None and abs(row_duals.get(floor, 0.0)) > TOLERANCE:
         dual = row_duals[floor] * limit_direction(floor, m.value_at_risk)
@@ -132,6 +135,22 @@ def limit_direction(row: Any, usage: Any = None) -> float:
     return 1.0
 
 
+def in_scenario(row: dict[str, Any], probability: float) -> dict[str, Any]:
+    """``row`` with its value per unit if its scenario happens: the dual divided by the probability.
+
+    The dual of a scenario's row is probability-weighted (the objective is an expectation), so
+    the same physical value reads smaller in a less likely scenario; divided by the probability
+    it is the NPV change in that scenario (exactly so with risk_aversion 0).
+    """
+    value = row["marginal_value"] / probability if probability > 0 else None
+    return {
+        **row,
+        "marginal_value_in_scenario": value,
+        "weighting": f"marginal_value weighted by the scenario's probability ({probability:.0%}); "
+        "marginal_value_in_scenario: per unit in that scenario",
+    }
+
+
 def dual_row(
     rule: str,
     item: str,
@@ -154,4 +173,6 @@ def dual_row(
         "marginal_value": marginal_value,
         "marginal_unit": marginal_unit,
         "method": DUAL_METHOD,
+        "marginal_value_in_scenario": None,
+        "weighting": "not per scenario",
     }

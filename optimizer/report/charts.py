@@ -13,9 +13,18 @@ from dataclasses import dataclass
 import pandas as pd
 from openpyxl.chart import BarChart, LineChart, Reference, Series
 from openpyxl.chart._chart import ChartBase
+from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.chart.text import RichText, Text
 from openpyxl.chart.title import Title
-from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
+from openpyxl.drawing.text import (
+    CharacterProperties,
+    Paragraph,
+    ParagraphProperties,
+    RegularTextRun,
+    RichTextProperties,
+)
+from openpyxl.formatting.rule import ColorScaleRule
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from optimizer.report.cells import safe_text
@@ -23,6 +32,8 @@ from optimizer.report.cells import safe_text
 WIDTH_CM = 16.0
 HEIGHT_CM = 7.5
 TITLE_SIZE = 1100  # hundredths of a point
+AXIS_SIZE = 800
+SCENARIO_PREFIX = "scenario:"  # views.SCENARIO: a column holding one scenario
 
 
 @dataclass(frozen=True)
@@ -74,7 +85,17 @@ def styled(
     chart.x_axis.delete = False
     chart.width, chart.height = WIDTH_CM, HEIGHT_CM
     chart.legend.position = "b"
+    chart.y_axis.txPr = axis_text()
+    chart.x_axis.txPr = axis_text(rotated=True)
+    chart.x_axis.tickLblPos = "low"  # category labels below the plot, never across lines at a negative zero
     return chart
+
+
+def axis_text(rotated: bool = False) -> RichText:
+    """Axis labels in 8 points; category labels turned 45 degrees so years never run together."""
+    font = CharacterProperties(sz=AXIS_SIZE)
+    body = RichTextProperties(rot=-2_700_000 if rotated else 0, vert="horz")
+    return RichText(bodyPr=body, p=[Paragraph(pPr=ParagraphProperties(defRPr=font), endParaRPr=font)])
 
 
 def columns(title: str, y_title: str, number_format: str, stacked: bool = False) -> BarChart:
@@ -98,16 +119,98 @@ def capex_by_year(table: TableLayout) -> list[ChartBase]:
     return [chart]
 
 
-def contracted_volume_by_mineral(table: TableLayout) -> list[ChartBase]:
-    """Tonnes delivered under contracts per year, stacked by mineral."""
-    minerals = [c for c in table.frame.columns if str(c).endswith("_t")]
+def contract_revenue_by_mineral(table: TableLayout) -> list[ChartBase]:
+    """Contract revenue per year stacked by mineral, in USD m: comparable across minerals (tonnes are not)."""
+    minerals = [
+        c for c in table.frame.columns if str(c).endswith("_revenue_usd_m") and c != "contract_revenue_usd_m"
+    ]
     if not minerals:
         return []
-    chart = columns("Contracted volume by mineral (t)", "t", "#,##0", stacked=True)
+    chart = columns("Contract revenue by mineral (USD m)", "USD m", "#,##0", stacked=True)
     for mineral in minerals:
-        chart.add_data(table.cells(mineral, header=True), titles_from_data=True)
+        series = Series(table.cells(mineral), title=safe_text(str(mineral).removesuffix("_revenue_usd_m")))
+        chart.series.append(series)
     chart.set_categories(table.cells("year"))
     return [chart]
+
+
+def scenario_columns(table: TableLayout) -> list[str]:
+    return [str(c) for c in table.frame.columns if str(c).startswith(SCENARIO_PREFIX)]
+
+
+def cumulative_cash_by_scenario(table: TableLayout) -> list[ChartBase]:
+    """The J-curve: cumulative net cash per year, one line per scenario."""
+    scenarios = scenario_columns(table)
+    if table.frame.empty or not scenarios:
+        return []
+    chart = LineChart()
+    styled(chart, "Cumulative net cash by scenario (USD m, undiscounted)", "USD m", "#,##0")
+    for column in scenarios:
+        series = Series(table.cells(column), title=safe_text(column.removeprefix(SCENARIO_PREFIX)))
+        series.smooth = False
+        chart.series.append(series)
+    chart.set_categories(table.cells("year"))
+    chart.width = 2 * WIDTH_CM
+    return [chart]
+
+
+def npv_waterfall(table: TableLayout) -> list[ChartBase]:
+    """The NPV bridge as a waterfall: an invisible base, then each step's rise or fall.
+
+    Drawn only while the running total stays at or above zero (a floating bar below zero
+    needs a base that is not there); otherwise the table alone tells the bridge.
+    """
+    frame = table.frame
+    if frame.empty or (frame[["from_usd_m", "to_usd_m"]] < -1e-9).any().any():
+        return []
+    sheet, column = table.sheet, len(frame.columns) + 2
+    headers = ("base", "rise", "fall")
+    for offset, header in enumerate(headers):
+        sheet.cell(row=table.header_row, column=column + offset, value=header)
+    steps = zip(
+        frame["kind"].astype(str).tolist(),
+        frame["from_usd_m"].astype(float).tolist(),
+        frame["to_usd_m"].astype(float).tolist(),
+        strict=True,
+    )
+    for i, (kind, before, after) in enumerate(steps, start=table.first_row):
+        low, high = sorted((before, after))
+        rising = kind == "total" or after >= before
+        sheet.cell(row=i, column=column, value=low)
+        sheet.cell(row=i, column=column + 1, value=high - low if rising else 0.0)
+        sheet.cell(row=i, column=column + 2, value=0.0 if rising else high - low)
+        for offset in range(3):
+            sheet.cell(row=i, column=column + offset).number_format = "#,##0.0"
+    chart = columns("Expected NPV from projects to portfolio (USD m)", "USD m", "#,##0", stacked=True)
+    for offset, (header, colour) in enumerate(zip(headers, (None, "548235", "C00000"), strict=True)):
+        ref = Reference(sheet, min_col=column + offset, min_row=table.first_row, max_row=table.last_row)
+        series = Series(ref, title=header)
+        series.graphicalProperties = GraphicalProperties(noFill=colour is None, solidFill=colour)
+        if colour is None:
+            series.graphicalProperties.line.noFill = True
+        chart.series.append(series)
+    chart.set_categories(table.cells("item"))
+    chart.legend = None
+    chart.width = 2 * WIDTH_CM
+    chart.height = HEIGHT_CM * 1.3
+    return [chart]
+
+
+def colour_scale(table: TableLayout) -> None:
+    """Red (lowest) through white (zero) to green (highest) over every USD m value of the table."""
+    money = [
+        i + 1
+        for i, c in enumerate(table.frame.columns)
+        if str(c).endswith("_usd_m") or str(c).startswith(SCENARIO_PREFIX)
+    ]
+    if table.frame.empty or not money:
+        return
+    area = f"{get_column_letter(money[0])}{table.first_row}:{get_column_letter(money[-1])}{table.last_row}"
+    table.sheet.conditional_formatting.add(
+        area,
+        ColorScaleRule(start_type="min", start_color="F8696B", mid_type="num", mid_value=0,
+                       mid_color="FFFFFF", end_type="max", end_color="63BE7B"),
+    )  # fmt: skip
 
 
 def coverage_against_demand(table: TableLayout) -> list[ChartBase]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.chart._chart import ChartBase
 from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, TwoCellAnchor
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -20,9 +21,11 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from optimizer.report import summary
 from optimizer.report.cells import plain, safe_text, write_cell
-from optimizer.report.charts import TableLayout
-from optimizer.report.results import RESULT_TABLES, SUMMARY_MEANINGS, SUMMARY_ROWS, ResultSheet
+from optimizer.report.charts import WIDTH_CM, TableLayout
+from optimizer.report.results import RESULT_TABLES, ResultSheet
+from optimizer.report.views import SCENARIO
 
 if TYPE_CHECKING:
     from optimizer.plan import Plan
@@ -41,13 +44,13 @@ TEXT = Alignment(indent=1)
 POINTS_PER_LINE = 14.0
 MAX_WIDTH = 42
 TAB_COLOUR = "1F3864"
-PROVENANCE_FILL = PatternFill("solid", fgColor="F2F2F2")
 TABLE_STYLE = "TableStyleMedium2"
 ROWS_PER_CHART = 17  # chart height in rows (15 points each), one of them the gap below
 CHART_ROWS_PER_PAGE = 2
+SHORT_TABLE_ROWS = 16  # a table this short shares its printed page with the first row of charts
 DEFAULT_WIDTH = 8.43  # Excel's default column width, in characters
 MIN_CHART_WIDTH = 50.0  # characters: narrow tables still get readable charts
-ACRONYMS = {"npv": "NPV", "cvar": "CVaR", "mip": "MIP", "usd": "USD"}
+ACRONYMS = {"npv": "NPV", "cvar": "CVaR", "mip": "MIP", "usd": "USD", "irr": "IRR", "whatif": "what-if"}
 UNITS = (  # column-name suffix -> unit shown in the header
     ("_usd_m", "USD m"),
     ("_usd_per_t", "USD/t"),
@@ -70,7 +73,12 @@ class Provenance:
 
 
 def column_label(name: str) -> str:
-    """``npv_contribution_usd_m`` -> ``NPV contribution (USD m)``: words first, unit in brackets."""
+    """``npv_contribution_usd_m`` -> ``NPV contribution (USD m)``: words first, unit in brackets.
+
+    A column holding one scenario (``scenario:base``) shows the scenario's name as typed.
+    """
+    if name.startswith(SCENARIO):
+        return f"{name.removeprefix(SCENARIO)} (USD m)"
     unit = ""
     for suffix, shown in UNITS:
         if name.endswith(suffix) and len(name) > len(suffix):
@@ -86,16 +94,23 @@ def number_format(column: str, values: Any = ()) -> str:
 
     Tonnes get one decimal when some values are small fractions (platinum-group metals).
     """
-    if column.endswith("_usd_m"):
+    if column.endswith("_usd_m") or column.startswith(SCENARIO):
         return "#,##0.0;[Red]-#,##0.0"
     if column.endswith(("_t", "_tpa", "tonnes")):
         small = [v for v in values if isinstance(v, float) and 0 < abs(v) < 10 and not v.is_integer()]
         return "#,##0.0" if small else "#,##0"
     if column.endswith("_usd_per_t"):
         return "#,##0"
-    if column in ("mip_gap",):
+    if column.startswith("mip_gap"):
         return "0.00%"
-    if column.endswith("_share") or column in ("probability", "min_coverage", "max_share"):
+    if column.endswith(("_share", "_irr")) or column in (
+        "share",
+        "probability",
+        "min_coverage",
+        "max_share",
+        "cvar_alpha",
+        "risk_aversion",
+    ):
         return "0.0%"
     if column == "discount_factor":
         return "0.0000"
@@ -118,68 +133,33 @@ def results_workbook(plan: Plan, provenance: Provenance) -> Workbook:
     return workbook
 
 
-def heading(sheet: Worksheet, title: str, description: str) -> None:
+def heading(sheet: Worksheet, title: str, description: str, marker: bool = True) -> None:
+    """Title in A1, the note in A2 (starting with ``MARKER`` on a plan's result sheet)."""
     write_cell(sheet, TITLE_ROW, 1, title).font = TITLE_FONT
-    write_cell(sheet, NOTE_ROW, 1, f"{MARKER} {description}").font = NOTE_FONT
+    write_cell(sheet, NOTE_ROW, 1, f"{MARKER} {description}" if marker else description).font = NOTE_FONT
     sheet.sheet_properties.tabColor = TAB_COLOUR
 
 
 def write_summary(sheet: Worksheet, plan: Plan, provenance: Provenance) -> None:
-    """Keys in A3.., values in B3.., what each means in C3..; then the solver's messages."""
-    heading(sheet, "Offtake portfolio plan", "Headline numbers of the plan, and where they came from.")
-    values = summary_values(plan, provenance)
-    for row, key in enumerate(SUMMARY_ROWS, start=3):
-        write_cell(sheet, row, 1, key).font = KEY_FONT
-        cell = write_cell(sheet, row, 2, values[key])
-        cell.number_format = number_format(key) if key != "solve_s" else "0.0"
-        cell.alignment = Alignment(horizontal="left", shrink_to_fit=key == "input_sha256")
-        write_cell(sheet, row, 3, SUMMARY_MEANINGS.get(key, "")).font = NOTE_FONT
-        if key in ("input_file", "input_sha256") or key.endswith(("_version", "_utc")):
-            for column in (1, 2, 3):
-                sheet.cell(row=row, column=column).fill = PROVENANCE_FILL
-    first_message_row = 3 + len(SUMMARY_ROWS) + 1
-    write_cell(sheet, first_message_row, 1, "messages").font = KEY_FONT
+    """The committee's first screen (``summary``), then the solver's messages and the decisions."""
+    sheet.sheet_properties.tabColor = TAB_COLOUR
+    row = summary.write_summary(
+        sheet, plan, provenance, f"{MARKER} The decision, its headline numbers, and where they came from."
+    )
+    write_cell(sheet, row, 1, "messages").font = KEY_FONT
     for offset, message in enumerate([*plan.messages, *plan.explanation]):
-        write_cell(sheet, first_message_row + offset, 2, message)
-    write_decisions(sheet, plan, first_message_row + max(len(plan.messages) + len(plan.explanation), 1) + 1)
-    sheet.column_dimensions["A"].width = 22
-    sheet.column_dimensions["B"].width = 36
-    sheet.column_dimensions["C"].width = 72
-    sheet.sheet_view.showGridLines = False
-    print_setup(sheet, "Summary", provenance, title_rows=None)
-
-
-def write_decisions(sheet: Worksheet, plan: Plan, row: int) -> None:
-    """The decisions in words, below the messages (these rows move with the number of messages)."""
+        write_cell(sheet, row + offset, 2, message)
+    row += max(len(plan.messages) + len(plan.explanation), 1) + 1
     write_cell(sheet, row, 1, "decisions").font = KEY_FONT
-    lines = [
-        ("fund", f"{r.project} ({r.option})", f"from {r.start_year}: capex USD {r.capex_usd_m:,.1f}m, NPV contribution USD {r.npv_contribution_usd_m:,.1f}m")
-        for r in plan.funded.itertuples()
-    ] + [
-        ("sign", str(r.contract), f"{r.buyer}, {r.mineral}, {r.start_year}-{r.end_year}, {r.min_tpa:,.1f}-{r.max_tpa:,.1f} t/yr, {r.pricing} price")
-        for r in plan.signed.itertuples()
-    ]  # fmt: skip
-    for offset, (verb, what, detail) in enumerate(lines, start=1):
+    for offset, (verb, what, detail) in enumerate(summary.decision_lines(plan), start=1):
         write_cell(sheet, row + offset, 1, verb).alignment = TEXT
         write_cell(sheet, row + offset, 2, what)
         write_cell(sheet, row + offset, 3, detail)
-
-
-def summary_values(plan: Plan, provenance: Provenance) -> dict[str, Any]:
-    return {
-        "status": plan.status,
-        "objective_usd_m": plan.objective_usd_m,
-        "expected_npv_usd_m": plan.expected_npv_usd_m,
-        "cvar_usd_m": plan.cvar_usd_m,
-        "capex_usd_m": plan.capex_usd_m,
-        "budget_usd_m": plan.case.settings.budget_usd_m,
-        "mip_gap": plan.mip_gap,
-        "solve_s": round(plan.solve_s, 3),
-        "input_file": provenance.input_file,
-        "input_sha256": provenance.input_sha256,
-        **provenance.versions,
-        "written_at_utc": provenance.written_at_utc,
-    }
+    sheet.column_dimensions["A"].width = 26
+    sheet.column_dimensions["B"].width = 40
+    sheet.column_dimensions["C"].width = 80
+    sheet.sheet_view.showGridLines = False
+    print_setup(sheet, "Summary", provenance, title_rows=None)
 
 
 def write_result_sheet(
@@ -188,8 +168,23 @@ def write_result_sheet(
     """Title, note, the table as an Excel table at A4, frozen header, charts below, print setup."""
     heading(sheet, spec.title, spec.description)
     layout = write_table(sheet, spec.name, frame)
-    place_charts(sheet, layout, spec)
+    if spec.highlight is not None:
+        spec.highlight(layout)
+    place_charts(sheet, layout, [chart for maker in spec.charts for chart in maker(layout)])
     print_setup(sheet, spec.title, provenance, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
+    if spec.printed_rows is not None and len(frame) > spec.printed_rows:
+        print_first_rows(sheet, len(frame.columns), spec.printed_rows, len(frame))
+
+
+def print_first_rows(sheet: Worksheet, columns: int, printed: int, rows: int) -> None:
+    """A long detail table prints its first ``printed`` rows, and row 3 says so; the sheet keeps all."""
+    last = HEADER_ROW + printed
+    sheet.print_area = f"A1:{get_column_letter(columns)}{last}"
+    write_cell(
+        sheet, 3, 1,
+        f"Printed: the first {printed:,} of {rows:,} rows; every row is in the sheet (to print them all, "
+        "clear the print area: Page Layout > Print Area > Clear Print Area).",
+    ).font = NOTE_FONT  # fmt: skip
 
 
 def write_table(sheet: Worksheet, name: str, frame: pd.DataFrame) -> TableLayout:
@@ -211,14 +206,21 @@ def write_table(sheet: Worksheet, name: str, frame: pd.DataFrame) -> TableLayout
             wrap_text=True, vertical="center", horizontal="right" if numeric else "left"
         )
         header_lines = max(header_lines, wrapped_lines(label, width))
-        fmt = number_format(column, values)
-        long_text = not numeric and any(isinstance(v, str) and len(v) > MAX_WIDTH for v in values)
+        formats = row_formats(frame, column, values)
+        long_text = not numeric and any(isinstance(v, str) and len(v) > width for v in values)
         alignment = WRAP if long_text else (None if numeric else TEXT)
-        for (cell,) in sheet.iter_rows(min_row=HEADER_ROW + 1, max_row=last_row, min_col=i, max_col=i):
-            cell.number_format = fmt
+        for offset, (cell,) in enumerate(
+            sheet.iter_rows(min_row=HEADER_ROW + 1, max_row=last_row, min_col=i, max_col=i)
+        ):
+            cell.number_format = formats[offset] if offset < len(formats) else formats[-1]
             cell.border = ROW_BORDER
             if alignment is not None:
                 cell.alignment = alignment
+            if long_text and offset < len(values) and isinstance(values[offset], str):
+                lines = wrapped_lines(values[offset], width)
+                if lines > 1:
+                    height = sheet.row_dimensions[cell.row].height or POINTS_PER_LINE
+                    sheet.row_dimensions[cell.row].height = max(height, POINTS_PER_LINE * lines + 2)
         sheet.column_dimensions[get_column_letter(i)].width = width
     sheet.row_dimensions[HEADER_ROW].height = POINTS_PER_LINE * max(header_lines, 2) + 2
     if columns:
@@ -227,6 +229,14 @@ def write_table(sheet: Worksheet, name: str, frame: pd.DataFrame) -> TableLayout
         sheet.add_table(table)
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"
     return TableLayout(sheet, frame.reset_index(drop=True), HEADER_ROW)
+
+
+def row_formats(frame: pd.DataFrame, column: str, values: list[Any]) -> list[str]:
+    """The number format of each cell of ``column``: by the column's unit, or, in a table of
+    ``metric``/``value`` rows (Risk), by each row's metric."""
+    if column == "value" and "metric" in frame.columns and len(frame):
+        return [number_format(str(metric)) if metric else "General" for metric in frame["metric"]]
+    return [number_format(column, values)]
 
 
 def wrapped_lines(label: str, width: float) -> int:
@@ -247,26 +257,32 @@ def column_width(label: str, values: list[Any]) -> float:
     return float(min(max(longest_word + 3, max(shown, default=0) + 2, 9), MAX_WIDTH))
 
 
-def place_charts(sheet: Worksheet, layout: TableLayout, spec: ResultSheet) -> None:
-    """Charts two abreast below the table, each half the table's width, from a new printed page.
+def place_charts(sheet: Worksheet, layout: TableLayout, made: list[ChartBase]) -> None:
+    """Charts two abreast below the table, each half the table's width; a wide chart (a J-curve, a
+    waterfall) takes a whole row. A page holds two rows of charts; they start a new printed page
+    unless the table is short enough to share its page with them.
 
     Charts are anchored to cells at both corners, so Excel and LibreOffice size them alike.
     """
-    made = [chart for maker in spec.charts for chart in maker(layout)]
     if not made:
         return
     top = layout.last_row + 3
     halves = chart_columns(sheet, len(layout.frame.columns))
-    for index, chart in enumerate(made):
-        row = top + (index // 2) * ROWS_PER_CHART
-        if index % (2 * CHART_ROWS_PER_PAGE) == 0:
+    slot = 0  # half-row slots used so far
+    for chart in made:
+        wide = chart.width > WIDTH_CM + 0.1
+        if wide and slot % 2:
+            slot += 1
+        row = top + (slot // 2) * ROWS_PER_CHART
+        if slot % (2 * CHART_ROWS_PER_PAGE) == 0 and (slot > 0 or layout.last_row > SHORT_TABLE_ROWS):
             sheet.row_breaks.append(Break(id=row - 1))
-        first, last = halves[index % 2]
+        first, last = (halves[0][0], halves[1][1]) if wide else halves[slot % 2]
         chart.anchor = TwoCellAnchor(
             _from=AnchorMarker(col=first - 1, row=row - 1),
             to=AnchorMarker(col=last, row=row + ROWS_PER_CHART - 2),
         )
         sheet.add_chart(chart)
+        slot += 2 if wide else 1
 
 
 def chart_columns(sheet: Worksheet, table_columns: int) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -289,7 +305,13 @@ def chart_columns(sheet: Worksheet, table_columns: int) -> tuple[tuple[int, int]
     return spans[0], spans[1]
 
 
-def print_setup(sheet: Worksheet, title: str, provenance: Provenance, title_rows: str | None) -> None:
+def print_setup(
+    sheet: Worksheet,
+    title: str,
+    provenance: Provenance,
+    title_rows: str | None,
+    book: str = "Offtake portfolio plan",
+) -> None:
     """Landscape A4, one page wide, header row on every page; title, source and page in the margins."""
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
@@ -304,7 +326,7 @@ def print_setup(sheet: Worksheet, title: str, provenance: Provenance, title_rows
         sheet.print_title_rows = title_rows
     source = safe_text(provenance.input_file or "a case built in Python").replace("&", "&&")
     digest = f" (sha256 {provenance.input_sha256[:12]})" if provenance.input_sha256 else ""
-    sheet.oddHeader.left.text = "Offtake portfolio plan"
+    sheet.oddHeader.left.text = book
     sheet.oddHeader.center.text = title
     sheet.oddHeader.right.text = f"written {provenance.written_at_utc} UTC"
     sheet.oddFooter.left.text = f"from {source}{digest}"

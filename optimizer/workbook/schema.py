@@ -601,4 +601,8 @@ RESULT_SHEETS: tuple[str, ...] = (
     "Risk",
     "LimitShares",
     "MarginalValues",
+    "NPVBridge",
+    "TargetCosts",
+    "CashByScenario",
+    "ProjectNPV",
 )

@@ -93,5 +93,6 @@ def one_year_case(**overrides: Rows) -> dict[str, Rows]:
 ONE_YEAR = {"base_year": 2026, "end_year": 2026, "discount_rate": 0.0, "mip_gap": 0.0}
 
 
-SCENARIO_AND_LIMIT_SHEETS = ("NPVByScenario", "Risk", "LimitShares")
-"""Result sheets written only when a case has several scenarios or has limits."""
+SCENARIO_AND_LIMIT_SHEETS = ("NPVByScenario", "Risk", "LimitShares", "TargetCosts")
+"""Result sheets written only when a case has several scenarios or has limits, or on request
+(TargetCosts: ``optimize plan --target-costs``)."""
