@@ -179,6 +179,7 @@ def summary_values(plan: Plan, provenance: Provenance) -> dict[str, Any]:
         "input_sha256": provenance.input_sha256,
         **provenance.versions,
         "written_at_utc": provenance.written_at_utc,
+        **plan.finance_summary,
     }
 
 

@@ -35,6 +35,13 @@ SUMMARY_ROWS = (
     "pyomo_version",
     "highs_version",
     "written_at_utc",
+    "equity_usd_m",
+    "debt_usd_m",
+    "prepayments_usd_m",
+    "contingency_usd_m",
+    "portfolio_irr",
+    "equity_irr",
+    "min_dscr",
 )
 """Summary keys, one per row from row 3 (values in column B): their cells never move."""
 
@@ -53,6 +60,13 @@ SUMMARY_MEANINGS = {
     "pyomo_version": "Pyomo version",
     "highs_version": "HiGHS (highspy) version",
     "written_at_utc": "When this plan was written, UTC",
+    "equity_usd_m": "The portfolio's own money in the funded plants' committed capex, USD m: capex less debt less prepayments",
+    "debt_usd_m": "Debt drawn by the funded plants (debt_share of committed capex), USD m",
+    "prepayments_usd_m": "Buyer prepayments of the signed contracts, USD m (financing, repaid with interest)",
+    "contingency_usd_m": "Most own money beyond the budget and annual cap that any scenario's capex overruns need, USD m",
+    "portfolio_irr": "IRR of the portfolio's expected unlevered cash flows (blank: none exists, see Finance notes)",
+    "equity_irr": "IRR of the expected cash to the portfolio's own money, after debt and prepayments",
+    "min_dscr": "Lowest DSCR of any funded plant in any year of its debt and any lender scenario",
 }
 
 TableSource = str | Callable[["Plan"], pd.DataFrame]
@@ -132,6 +146,10 @@ RESULT_TABLES: tuple[ResultSheet, ...] = (
     ResultSheet("Risk", "Risk", "risk", "The NPV distribution's headline numbers: expected NPV, VaR and CVaR at cvar_alpha, worst and best scenario, and the value of the stochastic solution (what planning for the scenarios gains over planning for their average).", when=several_scenarios),
     ResultSheet("LimitShares", "Concentration limits", "limit_shares", "Each limit of the Limits sheet with the share the plan gives its member (of funded capex, or of expected discounted contract revenue) against its maximum.", when=lambda plan: not plan.limit_shares.empty),
     ResultSheet("MarginalValues", "Marginal values", "marginal_values", "What one more unit of each binding limit is worth, from the LP with funding and signing fixed (USD per t), and, with --limit-steps, the objective change from moving the budget and discrete limits a step (USD m per USD m).", when=lambda plan: not plan.marginal_values.empty),
+    ResultSheet("Finance", "Project finance", "finance", "Per funded plant and for the portfolio, per scenario and expected: project and equity IRR (blank when none exists; notes say why), payback year, MOIC, peak funding, minimum and average DSCR, LLCR and contracted share.", when=lambda plan: not plan.finance.empty),
+    ResultSheet("Funding", "Funding by year", "funding", "Per scenario and year: capex spent against the money available for it (debt drawn, prepayments, the budget within the annual cap) and the contingency the overruns need (USD m).", when=lambda plan: not plan.funding.empty),
+    ResultSheet("NPVBridge", "NPV bridge", "npv_bridge", "From each funded plant's expected NPV to the portfolio's: operating cash, capex and financing per plant, the items of contracts no funded plant owns, and the total (USD m, discounted).", when=lambda plan: not plan.npv_bridge.empty),
+    ResultSheet("PlantCashFlows", "Plant cash flows", "plant_cash_flows", "Every cash item of every funded plant (and of the portfolio's own contracts) per scenario and year (USD m), with CFADS, debt service, DSCR and contracted share; the rows add up to CashFlows.", when=lambda plan: not plan.plant_cash_flows.empty),
     ResultSheet("Flows", "Deliveries", "flows", "Tonnes delivered per scenario, year, plant and contract, at the contract's price; spot purchases made to serve a contract have no plant."),
     ResultSheet("CashFlows", "Cash flows", "cash_flows", "Undiscounted cash per scenario and year by ledger item (USD m); the discounted column sums to the scenario's NPV."),
 )  # fmt: skip
