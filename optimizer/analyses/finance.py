@@ -153,7 +153,7 @@ def metrics(
     ]
     yearly = by_year(
         cash,
-        [*operating, *capex, *financing, "discounted_usd_m", "sales_usd_m", "contract_revenue_usd_m"],
+        [*operating, *capex, *financing, "discounted_usd_m", "sales_usd_m"],
         probability,
     )
     if yearly.empty:
