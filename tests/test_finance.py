@@ -290,3 +290,14 @@ def test_bad_financing_input_is_named_cell_by_cell(tmp_path: Path) -> None:
     assert any(line.startswith("Projects!") and "debt_grace_years 3" in line for line in lines), lines
     assert any(line.startswith("Projects!") and "INR has no rate" in line for line in lines), lines
     assert any(line.startswith("Settings!") and "boom" in line for line in lines), lines
+
+
+def test_explain_words_the_covenant(tmp_path: Path) -> None:
+    """C locked in at min_dscr 1.5: its DSCR 1.40 must rise by (1.5 - 1.402454) x 1.426071 = USD 0.139m
+    of cash a year, or its service fall by 0.139 / 1.5 = 0.0927 a year: 0.0927 / 0.633810 = USD 0.146m less debt."""
+    sheets = three_plants(Projects=projects(C={"decision": "fund"}))
+    path = write_workbook(tmp_path / "locked.xlsx", sheets, {**SETTINGS, "min_dscr": 1.5})
+    result = CliRunner().invoke(main, ["explain", str(path)])
+    assert "C's DSCR in 2027 under base is 1.40 against 1.50 (short in 2027-2028): borrow USD 0.1m less" in (
+        result.output
+    ), result.output

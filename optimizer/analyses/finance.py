@@ -220,7 +220,7 @@ def finance_table(
         own = plant_cash_flows[plant_cash_flows["project"] == p]
         first, last = r.get("first_debt_service_year"), r.get("last_debt_service_year")
         has_debt = float(r.get("debt_usd_m") or 0.0) > 0 and not pd.isna(first)
-        years = list(range(int(str(first)), int(str(last)) + 1)) if has_debt else []
+        years = list(range(int(float(str(first))), int(float(str(last))) + 1)) if has_debt else []
         entities.append((p, own, years, float(r["debt_rate"]) if has_debt else None, has_debt))
     portfolio_years = sorted({t for _, _, years, _, _ in entities for t in years})
     rates = [rate for _, _, _, rate, has in entities if has and rate is not None]
