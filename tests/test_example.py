@@ -88,10 +88,9 @@ def test_plant_ledgers_sum_to_the_portfolio(result: Plan) -> None:
     bridge = result.npv_bridge
     assert bridge["npv_usd_m"].iloc[-1] == pytest.approx(result.expected_npv_usd_m, abs=1e-6)
     assert bridge["npv_usd_m"].iloc[:-1].sum() == pytest.approx(result.expected_npv_usd_m, abs=1e-6)
-    funded = result.funded.set_index("project")["npv_contribution_usd_m"]
-    lines = bridge.set_index("project")["npv_usd_m"]
-    for project, npv in funded.items():
-        assert lines[project] == pytest.approx(npv, abs=1e-9)
+    lines = dict(zip(bridge["project"], bridge["npv_usd_m"], strict=True))
+    for r in result.funded.itertuples():
+        assert lines[str(r.project)] == pytest.approx(r.npv_contribution_usd_m, abs=1e-9)
 
 
 def test_flows_only_on_allowed_arcs(result: Plan, case: Case) -> None:
