@@ -47,7 +47,18 @@ ROWS_PER_CHART = 17  # chart height in rows (15 points each), one of them the ga
 CHART_ROWS_PER_PAGE = 2
 DEFAULT_WIDTH = 8.43  # Excel's default column width, in characters
 MIN_CHART_WIDTH = 50.0  # characters: narrow tables still get readable charts
-ACRONYMS = {"npv": "NPV", "cvar": "CVaR", "mip": "MIP", "usd": "USD"}
+ACRONYMS = {
+    "npv": "NPV",
+    "cvar": "CVaR",
+    "mip": "MIP",
+    "usd": "USD",
+    "irr": "IRR",
+    "moic": "MOIC",
+    "dscr": "DSCR",
+    "llcr": "LLCR",
+    "cfads": "CFADS",
+    "fx": "FX",
+}
 UNITS = (  # column-name suffix -> unit shown in the header
     ("_usd_m", "USD m"),
     ("_usd_per_t", "USD/t"),
@@ -95,7 +106,7 @@ def number_format(column: str, values: Any = ()) -> str:
         return "#,##0"
     if column in ("mip_gap",):
         return "0.00%"
-    if column.endswith("_share") or column in ("probability", "min_coverage", "max_share"):
+    if column.endswith(("_share", "_irr", "_rate")) or column in ("probability", "min_coverage", "max_share"):
         return "0.0%"
     if column == "discount_factor":
         return "0.0000"

@@ -419,7 +419,7 @@ TABLES: tuple[Table, ...] = (
             Column(
                 "capex_usd_m",
                 "float",
-                "Capital cost, USD m (millions of the project's currency when Projects.currency is not USD).",
+                "Capital cost, USD m (in the project's currency).",
                 required=True,
                 minimum=0.0,
             ),
