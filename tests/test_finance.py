@@ -301,3 +301,16 @@ def test_explain_words_the_covenant(tmp_path: Path) -> None:
     assert "C's DSCR in 2027 under base is 1.40 against 1.50 (short in 2027-2028): borrow USD 0.1m less" in (
         result.output
     ), result.output
+
+
+@pytest.mark.parametrize("min_dscr", [1.3, 1.5])
+def test_benders_keeps_the_covenants(tmp_path: Path, min_dscr: float) -> None:
+    """DSCR rows hold one (scenario, year) block's operations and the funding: block rows; the
+    contingency drawn per year and scenario is the master's. Both methods give the same plan."""
+    settings = {**SETTINGS, "budget_usd_m": 3.7, "contingency_usd_m": 1.0, "min_dscr": min_dscr}
+    path = write_workbook(tmp_path / "benders.xlsx", three_plants(**overrun()), settings)
+    extensive = plan(Case.from_excel(path), time_limit_s=math.inf, method="extensive")
+    benders = plan(Case.from_excel(path), time_limit_s=math.inf, method="benders")
+    assert benders.method == "benders"
+    assert benders.objective_usd_m == pytest.approx(extensive.objective_usd_m, rel=1e-7)
+    assert funded(benders) == funded(extensive) == (["A", "B", "C"] if min_dscr == 1.3 else ["A", "B"])
