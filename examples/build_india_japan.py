@@ -84,6 +84,11 @@ S_JP_REE = "https://eternal-element.com/show.asp?id=626"
 S_JP_HREE = "https://www.trendforce.com/news/2025/06/24/news-japan-reportedly-develops-tech-to-cut-heavy-rare-earth-use-amid-dependence-on-china/"
 S_CIM = "https://magazine.cim.org/en/standards/discount-rates-and-net-present-value/"
 S_PGM_YIELD = "https://ecmaindia.in/faqs"
+S_FG_DEBT = "https://www.fgcapitaladvisors.com/project-finance-term-sheet-essentials-debt-sizing-covenants-and-security-packages"
+S_INR = "https://origin.gujaratimidday.com/business-news/article/indian-rupee-hits-record-low-at-88-point-19-against-us-dollar-asia-s-weakest-in-2025-251243"
+S_INR_90 = "https://www.esakal.com/sakal-money/personal-finance/indian-rupee-falls-to-new-record-to-its-lowest-ever-level-against-usd-aau85"
+S_JPY = "https://hiroseag.com/2025/01/03/usd-jpy-exchange-rate-forecast-for-2025"
+S_JPY_2025 = "https://www.fxstreet.com/news/usd-jpy-corrects-further-to-near-15580-gives-up-entire-boj-policy-led-gains-202512241102"
 SOURCES = sorted(v for k, v in dict(globals()).items() if k.startswith("S_"))
 
 ILLUSTRATIVE = "Sponsor is a real company or a plausible consortium; size, capex, opex and timing are illustrative, not company guidance."
@@ -626,8 +631,8 @@ SETTING_VALUES: dict[str, tuple[Any, str, str | None]] = {
     "base_year": (BASE_YEAR, "assumption", "First year of the horizon; discounting starts here."),
     "end_year": (END_YEAR, "assumption", "Plants run to 2040 unless life_years is shorter; no terminal value."),
     "discount_rate": (0.10, S_CIM, "CIM guidance: base metals 10%; add 2-3 points without offtake."),
-    "budget_usd_m": (400, "assumption: issue brief", "Total capex budget, widened by buyer prepayments of signed contracts."),
-    "annual_budget_usd_m": (200, "assumption", "Capex per year, widened by prepayments arriving that year."),
+    "budget_usd_m": (400, "assumption: issue brief", "The portfolio's own money for capex (capex less debt), widened by buyer prepayments of signed contracts."),
+    "annual_budget_usd_m": (200, "assumption", "Own money spent on capex per year (capex less debt drawn), widened by prepayments arriving that year."),
     "risk_aversion": (0.2, "assumption", "Mostly expected NPV, with a fifth of the weight on the worst tail (CVaR)."),
     "cvar_alpha": (0.8, "assumption", "CVaR over the worst 20% of outcomes."),
     "min_cvar_npv_usd_m": (None, "assumption", "No CVaR floor."),
@@ -636,7 +641,44 @@ SETTING_VALUES: dict[str, tuple[Any, str, str | None]] = {
     "time_limit_s": (120, "assumption", None),
     "mip_gap": (0.001, "assumption", "0.1% relative gap."),
     "mip_abs_gap_usd_m": (None, "assumption", "HiGHS default."),
+    # Project finance (issue 11). Debt/capex 50-65% for complex assets, DSCR >= 1.30x contracted
+    # (FG Capital Advisors); ECA-covered critical-mineral loans repay over ~8.5 years after
+    # construction (Kachi lithium, DOMAIN 5, secondary); 60-80% of output under contract in the
+    # debt years is a common heuristic (DOMAIN 5, derived). No public prepayment rate was found.
+    "debt_share": (0.6, S_FG_DEBT, "60% of capex borrowed: within the 50-65% FG Capital gives for complex assets."),
+    "debt_rate": (0.075, "assumption: DOMAIN 5", "Blend of an ECA-covered tranche (CIRR ~1.8%, Kachi lithium) and commercial INR/USD "
+                  "debt (~9-10%); no single public rate for these plants."),
+    "debt_tenor_years": (8, "DOMAIN 5: Kachi lithium ECA cover, 8.5-year repayment after construction (secondary)", "Debt service years "
+                         "from the first operating year, grace included; cut to the years a plant runs before 2040."),
+    "debt_grace_years": (1, "assumption", "First operating year (ramp-up) pays interest only."),
+    "min_dscr": (1.30, S_FG_DEBT, "FG Capital: base-case DSCR >= 1.30x contracted, >= 1.45x merchant."),
+    "min_contracted_share": (0.5, "DOMAIN 5 (derived: 60-80% common; no public figure)", "At least half of a borrowing plant's sales by "
+                             "value under contracts as long as its debt, in each debt year; below the 60-80% heuristic because most "
+                             "of this case's contracts are shorter than the debt (5-7 years against 8)."),
+    "lender_scenarios": ("base, lithium_slump, capex_overrun", S_FG_DEBT, "Lenders size on the base case and the two downsides that hit "
+                         "cash flow (prices) and funding (capex); the rare-earth and PGM scenarios are left to the sponsor."),
+    "prepayment_rate": (0.08, "assumption: no public rate (PLS-Canmax's USD 100m was interest-free, a buyer concession)",
+                        "Buyer prepayments are senior financing repaid whatever is delivered: priced near the debt rate."),
+    "contingency_usd_m": (None, "assumption", "Blank: the plan reports, per scenario and year, the standby money overruns need (Funding)."),
 }
+
+# Per-kind financing: lenders do not take merchant price risk (DOMAIN 5, Verdigris Capital,
+# secondary), and black mass has no public index and only 5-7 year contracts in this case.
+# Hydromet refineries lose money at 2025 trough prices (About: economics), so no lender would
+# size debt on them: the lithium coverage target makes them a strategic, equity-funded
+# investment (cf. JOGMEC equity in Lynas and Caremag, DOMAIN 5).
+FINANCING_BY_KIND: dict[str, dict[str, Any]] = {
+    "black_mass": dict(debt_share=0.0),
+    "hydromet_refinery": dict(debt_share=0.0),
+}
+
+FX: list[dict[str, Any]] = [
+    dict(currency="INR", year=2024, usd_per_unit=1 / 83.21, source=S_INR_90, notes="83.21 INR per USD on 1 Jan 2024"),
+    dict(currency="INR", year=2025, usd_per_unit=1 / 85.64, source=S_INR_90, notes="85.64 on 1 Jan 2025 (record 88.19 in Aug-Sep: " + S_INR + ")"),
+    dict(currency="INR", year=2026, usd_per_unit=1 / 90.29, source=S_INR_90, notes="above 90 (90.29) late 2025; flat afterwards (no forecast)"),
+    dict(currency="JPY", year=2024, usd_per_unit=1 / 158.0, source=S_JPY, notes="2024 close near 158 JPY per USD"),
+    dict(currency="JPY", year=2025, usd_per_unit=1 / 155.8, source=S_JPY_2025, notes="~155.8 on 24 Dec 2025; flat afterwards (no forecast)"),
+]
 
 # --- risk: scenarios, shocks, concentration limits -------------------------------------------------
 S_DY_2025 = "https://gmteight.com/latest/detail/282683"
@@ -737,6 +779,11 @@ ABOUT: list[tuple[str, str]] = [
                           "fixed USD/t (not indexed to metal prices). A negative index_discount is a premium over the index (ex-China premium for "
                           "rare earths). Rare-earth spot purchases are 0 (contracts must be served by Indian plants). Fixed prices and floors of "
                           "open-spot minerals are at most spot x (1 + spot_premium), so no contract is profitable by buying spot."),
+    ("financing", "Plants borrow 60% of committed capex at 7.5% over 8 years (1 interest-only) with a 1.30x DSCR covenant and half their "
+                  "sales under contracts as long as the debt, tested in base, lithium_slump and capex_overrun (Settings); black-mass "
+                  "pre-processors (merchant sales, no public index) and hydromet refineries (loss-making at trough prices, a strategic "
+                  "investment for lithium coverage) are funded with equity. Prepayments cost 8% a year. The budget is the "
+                  "portfolio's own money. FX holds INR and JPY rates for amounts typed in those currencies (this case types all in USD)."),
     ("what-ifs", "The WhatIfs sheet holds four variants for optimize whatif: budgets of USD 300m and 500m, a Chinese rare-earth export "
                  "restriction (NdPr, Dy and Tb oxide prices x3; their spot purchases are already 0) and a 25% capex overrun."),
     ("locks", "One example lock: contract NDPR_SOJ_13Y decision = sign (Japanese priority-supply deal modelled on JARE/Sojitz-Lynas). "
@@ -751,7 +798,7 @@ def project_tables() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[d
     projects, options, yields = [], [], []
     for p in PROJECTS:
         name = p["row"]["project"]
-        projects.append(p["row"])
+        projects.append({**p["row"], **FINANCING_BY_KIND.get(p["row"]["kind"], {})})
         for option, cap, capex, fopex in p["options"]:
             options.append(
                 dict(
@@ -798,6 +845,7 @@ def tables() -> dict[str, list[dict[str, Any]]]:
         "Limits": LIMITS,
         "Scenarios": SCENARIOS,
         "Shocks": SHOCKS,
+        "FX": FX,
         "WhatIfs": WHATIFS,
     }
 

@@ -2,14 +2,14 @@
 
 Decisions are made once (``fund``, ``sign``); operations (feed, deliveries, spot trades,
 shortfalls) are per year and scenario. Each business rule is one function in
-the rule modules (``funding``, ``operations``, ``contracts``, ``risk``); money terms go into the per-scenario NPV ledger in
-``optimizer.models.objective``.
+the rule modules (``funding``, ``operations``, ``contracts``, ``finance``, ``risk``); money terms go into
+the per-scenario NPV ledger in ``optimizer.models.objective``.
 """
 
 from __future__ import annotations
 
 import pyomo.environ as pyo
-from optimizer.models import contracts, funding, objective, operations, risk, tightening
+from optimizer.models import contracts, finance, funding, objective, operations, risk, tightening
 from optimizer.models.data import ModelData
 
 OPERATIONS = (
@@ -42,6 +42,7 @@ def create_model(d: ModelData, *, decomposable: bool = False) -> pyo.ConcreteMod
     funding.add_exclusive_groups(m, d)
     funding.add_capex_within_budget(m, d)
     funding.add_annual_capex_within_cap(m, d)
+    finance.add_funding_in_every_scenario(m, d)
     operations.add_feed_within_capacity(m, d)
     operations.add_feed_within_feedstock(m, d)
     operations.add_output_balance(m, d)
@@ -53,6 +54,8 @@ def create_model(d: ModelData, *, decomposable: bool = False) -> pyo.ConcreteMod
     tightening.add_coverage_needs_signed_contracts(m, d)
     funding.add_capex_concentration_limits(m, d)
     contracts.add_revenue_concentration_limits(m, d, short_rows=not decomposable)
+    finance.add_dscr_covenants(m, d)
+    finance.add_contracted_share_minimum(m, d)
 
     objective.add_npv_ledger(m, d)
     risk.add_risk(m, d)

@@ -9,11 +9,20 @@ data is keyed by scenario from the start; without a Scenarios sheet there is one
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from optimizer.models.scenarios import Targets, average_scenario, resolve_multipliers, scenario_set
+import pandas as pd
+from optimizer.models.debt import DebtTerms, Schedule, debt_schedule, prepayment_schedule
+from optimizer.models.scenarios import (
+    AVERAGE_SCENARIO,
+    Targets,
+    average_scenario,
+    resolve_multipliers,
+    scenario_set,
+)
 
 from optimizer.case import Case, records
 from optimizer.workbook.decisions import FREE, ProjectDecision, parse_project_decision
@@ -109,7 +118,24 @@ class ModelData:
     )  # (project, mineral, year, scenario)
     capex_multiplier: dict[tuple[str, int, str], float] = field(
         default_factory=dict
-    )  # (project, year, scenario)
+    )  # (project, year, scenario): capex shock x fx shock of the project's currency
+
+    # Currency: amounts typed in a project's or contract's currency, converted with fx.
+    project_currency: dict[str, str] = field(default_factory=dict)
+    contract_currency: dict[str, str] = field(default_factory=dict)
+    fx_usd_per_unit: dict[tuple[str, int, str], float] = field(
+        default_factory=dict
+    )  # (currency, year, scenario), shocks applied; USD is 1 and not stored
+
+    # Project finance (models/debt.py, models/finance.py).
+    fund_capex_usd_m: dict[FundKey, float] = field(default_factory=dict)  # committed capex in USD
+    debt_terms: dict[str, DebtTerms] = field(default_factory=dict)
+    debt: dict[FundKey, Schedule] = field(default_factory=dict)  # the loan of each funding choice, if funded
+    prepayment: dict[str, Schedule] = field(default_factory=dict)  # each contract's prepayment, if signed
+    contract_plant: dict[str, str | None] = field(default_factory=dict)  # the one plant allowed, if any
+    contract_tenor_years: dict[str, int] = field(default_factory=dict)  # start_year..end_year as typed
+    lender_scenarios: list[str] = field(default_factory=list)
+    contingency_usd_m: float | None = None  # standby money for overruns; None: unlimited
 
     # Derived lookups, filled by ``index``.
     arcs_by_plant_mineral_year: dict[tuple[str, str, int], list[Arc]] = field(default_factory=dict)
@@ -121,6 +147,11 @@ class ModelData:
     arcs_by_year: dict[int, list[Arc]] = field(default_factory=dict)
     plants_by_year: dict[int, list[str]] = field(default_factory=dict)  # plants that could run in t
     contracts_by_year: dict[int, list[str]] = field(default_factory=dict)  # contracts active in t
+    tied_contracts: dict[str, list[str]] = field(default_factory=dict)  # plant -> contracts only it may serve
+    debt_years: dict[str, list[int]] = field(default_factory=dict)  # plant -> years some choice services debt
+    serviced_by: dict[tuple[str, int], list[FundKey]] = field(
+        default_factory=dict
+    )  # (p, t) -> choices paying
 
     def index(self) -> ModelData:
         by_pmy: dict[tuple[str, str, int], list[Arc]] = defaultdict(list)
@@ -155,6 +186,21 @@ class ModelData:
         for p, t in self.plant_years:
             plants_by_t[t].append(p)
         self.plants_by_year = dict(plants_by_t)
+        tied: dict[str, list[str]] = defaultdict(list)
+        for c in self.contracts:
+            plant = self.contract_plant.get(c)
+            if plant is not None:
+                tied[plant].append(c)
+        self.tied_contracts = dict(tied)
+        serviced: dict[tuple[str, int], list[FundKey]] = defaultdict(list)
+        for key, loan in self.debt.items():
+            for t in loan.service_years:
+                serviced[key[0], t].append(key)
+        self.serviced_by = dict(serviced)
+        years_of: dict[str, set[int]] = defaultdict(set)
+        for p, t in serviced:
+            years_of[p].add(t)
+        self.debt_years = {p: sorted(ts) for p, ts in years_of.items()}
         return self
 
     @property
@@ -180,6 +226,46 @@ class ModelData:
 
     def capex_factor(self, project: str, year: int, scenario: str) -> float:
         return self.capex_multiplier.get((project, year, scenario), 1.0)
+
+    def project_fx(self, project: str, year: int, scenario: str) -> float:
+        """USD per unit of the project's currency in ``year`` and ``scenario`` (1 for USD)."""
+        currency = self.project_currency.get(project, "USD")
+        return 1.0 if currency == "USD" else self.fx_usd_per_unit[currency, year, scenario]
+
+    def contract_fx(self, contract: str, year: int, scenario: str) -> float:
+        """USD per unit of the contract's currency in ``year`` and ``scenario`` (1 for USD)."""
+        currency = self.contract_currency.get(contract, "USD")
+        return 1.0 if currency == "USD" else self.fx_usd_per_unit[currency, year, scenario]
+
+    def variable_cost(self, project: str, year: int, scenario: str) -> float:
+        """Variable cost per tonne of feed, USD."""
+        return self.variable_cost_usd_per_t[project] * self.project_fx(project, year, scenario)
+
+    def fixed_opex(self, key: FundKey, year: int, scenario: str) -> float:
+        """Fixed opex of a funding choice in one operating year, USD m."""
+        return self.fixed_opex_usd_m[key[0], key[1]] * self.project_fx(key[0], year, scenario)
+
+    def penalty(self, contract: str, year: int, scenario: str) -> float:
+        """Shortfall penalty per tonne, USD (0 for a firm minimum)."""
+        return (self.shortfall_penalty_usd_per_t[contract] or 0.0) * self.contract_fx(
+            contract, year, scenario
+        )
+
+    def debt_service_usd_m(self, project: str, year: int) -> dict[FundKey, float]:
+        """Bank debt service of each funding choice of ``project`` paying in ``year``, if funded, USD m."""
+        return {k: self.debt[k].service_usd_m(year) for k in self.serviced_by.get((project, year), [])}
+
+    def prepayment_service_usd_m(self, project: str, year: int) -> dict[str, float]:
+        """Repayment and interest of the prepayments of contracts tied to ``project`` in ``year``, if signed."""
+        return {
+            c: self.prepayment[c].service_usd_m(year)
+            for c in self.tied_contracts.get(project, [])
+            if c in self.prepayment and self.prepayment[c].service_usd_m(year) > 0
+        }
+
+    def backs_debt(self, contract: str, project: str) -> bool:
+        """A contract backs a plant's debt if it runs at least as many years as the plant's debt tenor."""
+        return self.contract_tenor_years[contract] >= self.debt_terms[project].tenor_years
 
     def price_usd_m_per_t(self, contract: str, year: int, scenario: str) -> float:
         return self.contract_price_usd_per_t[contract, year, scenario] * USD_M_PER_USD
@@ -266,10 +352,14 @@ def prepare(case: Case, *, mean_value: bool = False) -> ModelData:
     for p, t in plant_years:
         operable_years[p].add(t)
 
+    project_currency = {str(r["project"]): str(r["currency"]) for r in records(projects_df)}
+    contract_currency = {str(r["contract"]): str(r["currency"]) for r in records(contracts_df)}
+    used_currencies = (set(project_currency.values()) | set(contract_currency.values())) - {"USD"}
     scenario_data = scenario_set(case)
     targets = Targets(
         project_kind={str(r["project"]): str(r["kind"]) for r in records(projects_df)},
         minerals=frozenset(str(m) for m in minerals_df["mineral"]),
+        currencies=frozenset(used_currencies),
     )
     capex_years = sorted({t for schedule in spend.values() for t in schedule})
     multipliers = resolve_multipliers(scenario_data, targets, years, yields, capex_years)
@@ -277,6 +367,19 @@ def prepare(case: Case, *, mean_value: bool = False) -> ModelData:
         scenario_data, multipliers = average_scenario(scenario_data, multipliers)
     scenarios = scenario_data.names
     probability = scenario_data.probability
+    fx_years = range(s.base_year, max([s.end_year, *capex_years]) + 1)
+    base_fx = fx_rates(case.table("FX"), used_currencies, fx_years)
+    fx = {
+        (currency, t, sc): rate * multipliers.fx.get((currency, t, sc), 1.0)
+        for (currency, t), rate in base_fx.items()
+        for sc in scenarios
+    }
+    spend = {key: in_usd(schedule, project_currency[key[0]], base_fx) for key, schedule in spend.items()}
+    capex_multiplier = dict(multipliers.capex)
+    for (currency, t, sc), x in multipliers.fx.items():
+        for p in projects:
+            if project_currency[p] == currency and t in capex_years:
+                capex_multiplier[p, t, sc] = capex_multiplier.get((p, t, sc), 1.0) * x
 
     spot_price = {
         (str(r["mineral"]), t, sc): float(r["price_usd_per_t"])
@@ -311,11 +414,12 @@ def prepare(case: Case, *, mean_value: bool = False) -> ModelData:
         for t in active:
             contract_years.append((c, t))
             for sc in scenarios:
+                rate = 1.0 if contract_currency[c] == "USD" else fx[contract_currency[c], t, sc]
                 prices[c, t, sc] = contract_price(
-                    optional(r["price_usd_per_t"]),
+                    scaled(optional(r["price_usd_per_t"]), rate),
                     optional(r["index_discount"]),
-                    optional(r["floor_usd_per_t"]),
-                    optional(r["cap_usd_per_t"]),
+                    scaled(optional(r["floor_usd_per_t"]), rate),
+                    scaled(optional(r["cap_usd_per_t"]), rate),
                     spot_price[str(r["mineral"]), t, sc],
                 )
         allowed = [str(r["project"])] if not is_blank(r["project"]) else projects
@@ -351,6 +455,14 @@ def prepare(case: Case, *, mean_value: bool = False) -> ModelData:
     }
 
     limits = share_limits(case)
+    terms = {str(r["project"]): debt_terms(r, s) for r in records(projects_df)}
+    tenor_of = {
+        str(r["contract"]): list(range(int(r["start_year"]), int(r["end_year"]) + 1))
+        for r in records(contracts_df)
+    }
+    lenders = s.lender_scenario_names() or list(scenarios)
+    if mean_value:
+        lenders = [AVERAGE_SCENARIO]
 
     return ModelData(
         years=years,
@@ -409,11 +521,94 @@ def prepare(case: Case, *, mean_value: bool = False) -> ModelData:
         annual_budget_usd_m=s.annual_budget_usd_m,
         limits=limits,
         yield_multiplier=multipliers.yields,
-        capex_multiplier=multipliers.capex,
+        capex_multiplier=capex_multiplier,
+        project_currency=project_currency,
+        contract_currency=contract_currency,
+        fx_usd_per_unit=fx,
+        fund_capex_usd_m={key: sum(schedule.values()) for key, schedule in spend.items()},
+        debt_terms=terms,
+        debt={
+            key: loan
+            for key in fund_keys
+            if (loan := debt_schedule(spend[key], operating[key], terms[key[0]])).amount_usd_m > 0
+        },
+        prepayment=prepayment_schedules(contracts_df, tenor_of, s.prepayment_rate),
+        contract_plant={
+            str(r["contract"]): None if is_blank(r["project"]) else str(r["project"])
+            for r in records(contracts_df)
+        },
+        contract_tenor_years={c: len(years_) for c, years_ in tenor_of.items()},
+        lender_scenarios=lenders,
+        contingency_usd_m=s.contingency_usd_m,
         risk_aversion=s.risk_aversion,
         cvar_alpha=s.cvar_alpha,
         min_cvar_npv_usd_m=s.min_cvar_npv_usd_m,
     ).index()
+
+
+def setting_or(value: Any, default: float) -> float:
+    """A project's or contract's own value, or the Settings default when its cell is blank."""
+    return default if is_blank(value) or value is pd.NA else float(value)
+
+
+def debt_terms(row: dict[str, Any], settings: Any) -> DebtTerms:
+    """A project's debt terms: its own cells, blanks taking the Settings defaults."""
+    return DebtTerms(
+        share=setting_or(row["debt_share"], settings.debt_share),
+        rate=setting_or(row["debt_rate"], settings.debt_rate),
+        tenor_years=int(setting_or(row["debt_tenor_years"], settings.debt_tenor_years)),
+        grace_years=int(setting_or(row["debt_grace_years"], settings.debt_grace_years)),
+        min_dscr=setting_or(row["min_dscr"], settings.min_dscr),
+        min_contracted_share=setting_or(row["min_contracted_share"], settings.min_contracted_share),
+    )
+
+
+def prepayment_schedules(
+    contracts: pd.DataFrame, years_of: dict[str, list[int]], default_rate: float
+) -> dict[str, Schedule]:
+    """Each prepayment's schedule (``models.debt``), at the contract's rate or the Settings default."""
+    schedules = {}
+    for r in records(contracts):
+        amount = float(r["prepayment_usd_m"])
+        if amount > 0:
+            c = str(r["contract"])
+            rate = setting_or(r["prepayment_rate"], default_rate)
+            schedules[c] = prepayment_schedule(amount, years_of[c], rate)
+    return schedules
+
+
+def fx_rates(table: pd.DataFrame, currencies: set[str], years: range) -> dict[tuple[str, int], float]:
+    """USD per unit of each currency in each year: the FX sheet, linear between listed years, flat outside."""
+    rates: dict[tuple[str, int], float] = {}
+    for currency in sorted(currencies):
+        rows = table[table["currency"] == currency]
+        listed = sorted((int(y), float(v)) for y, v in zip(rows["year"], rows["usd_per_unit"], strict=True))
+        for t in years:
+            rates[currency, t] = interpolated(listed, t)
+    return rates
+
+
+def interpolated(points: list[tuple[int, float]], year: int) -> float:
+    """Linear between the listed (year, value) points, the nearest value outside them."""
+    if year <= points[0][0]:
+        return points[0][1]
+    for (a, va), (b, vb) in itertools.pairwise(points):
+        if a <= year <= b:
+            return va + (vb - va) * (year - a) / (b - a)
+    return points[-1][1]
+
+
+def in_usd(
+    schedule: dict[int, float], currency: str, rates: dict[tuple[str, int], float]
+) -> dict[int, float]:
+    """A schedule of amounts in ``currency`` converted to USD at each year's rate (unshocked)."""
+    if currency == "USD":
+        return schedule
+    return {t: amount * rates[currency, t] for t, amount in schedule.items()}
+
+
+def scaled(value: float | None, factor: float) -> float | None:
+    return None if value is None else value * factor
 
 
 def same_country(name: Any) -> str:

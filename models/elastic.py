@@ -75,6 +75,34 @@ FAMILIES: dict[str, Family] = {
         "usd_m",
         lambda k, a: f"{k[0]} {k[1]}'s share of contract revenue over its limit by {a} of expected revenue",
     ),
+    "dscr_covenant": Family(
+        "usd_m",
+        lambda k, a: (
+            f"{k[0]}'s cash available for debt service in {k[1]} short of min_dscr x its debt service by {a}"
+        ),
+        per_scenario=True,
+        per_year=True,
+    ),
+    "contracted_share_minimum": Family(
+        "usd_m",
+        lambda k, a: (
+            f"{k[0]}'s sales in {k[1]} under contracts as long as its debt short of min_contracted_share by {a}"
+        ),
+        per_scenario=True,
+        per_year=True,
+    ),
+    "funding_within_budget": Family(
+        "usd_m", lambda k, a: f"own money for the capex overruns over the budget by {a}", per_scenario=True
+    ),
+    "annual_funding_within_cap": Family(
+        "usd_m",
+        lambda k, a: f"own money for capex in {k[0]} with its overruns over the annual cap by {a}",
+        per_scenario=True,
+        per_year=True,
+    ),
+    "overruns_within_contingency": Family(
+        "usd_m", lambda k, a: f"contingency (contingency_usd_m) short by {a}", per_scenario=True
+    ),
 }
 """Constraint component name -> wording. A new limit family needs one line here."""
 

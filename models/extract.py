@@ -8,7 +8,17 @@ from typing import Any
 import pandas as pd
 import pyomo.environ as pyo
 from optimizer.models.data import USD_M_PER_USD, ModelData
-from optimizer.models.objective import fund_cost_npv_usd_m, prepayment_benefit_npv_usd_m
+from optimizer.models.funding import equity_usd_m
+from optimizer.models.ledger import (
+    Ledger,
+    contract_owner,
+    funded_choices,
+    ledger,
+    owner_npv_usd_m,
+    portfolio_cash_flows_table,
+    scenario_npv_usd_m,
+)
+from optimizer.models.objective import prepayment_benefit_npv_usd_m
 
 from optimizer.case import Case, records
 
@@ -88,109 +98,24 @@ def flows_table(m: pyo.ConcreteModel, d: ModelData) -> pd.DataFrame:
     )
 
 
-def cash_flows_table(m: pyo.ConcreteModel, d: ModelData) -> pd.DataFrame:
-    """Undiscounted cash by scenario and year, USD m; discounted net sums to the scenario's NPV."""
-    ledger: dict[tuple[str, int], dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    per_t = USD_M_PER_USD
-    funded = funded_keys(m, d)
-    signed = signed_contracts(m, d)
-    for s in d.scenarios:
-        for k in funded:
-            p, o, _ = k
-            for t, usd_m in d.capex_spend_usd_m[k].items():
-                ledger[s, t]["capex_usd_m"] -= usd_m * d.capex_factor(p, t, s)
-            for t in d.operating_years[k]:
-                ledger[s, t]["fixed_opex_usd_m"] -= d.fixed_opex_usd_m[p, o]
-        for p, t in d.plant_years:
-            ledger[s, t]["variable_cost_usd_m"] -= per_t * d.variable_cost_usd_per_t[p] * val(m.feed[p, t, s])
-            for mineral in d.plant_minerals.get(p, []):
-                tonnes = val(m.spot_sale[p, mineral, t, s])
-                ledger[s, t]["spot_sales_usd_m"] += (
-                    per_t * d.spot_price_usd_per_t[mineral, t, s] * (1 - d.spot_sale_discount) * tonnes
-                )
-        for p, c, t in d.arcs:
-            tonnes = val(m.flow[p, c, t, s])
-            ledger[s, t]["contract_revenue_usd_m"] += per_t * d.contract_price_usd_per_t[c, t, s] * tonnes
-            ledger[s, t]["logistics_usd_m"] -= (
-                per_t * d.logistics_usd_per_t.get((p, d.contract_buyer[c]), 0.0) * tonnes
-            )
-        for c, t in d.contract_years:
-            if (c, t, s) in m.spot_buy:
-                tonnes = val(m.spot_buy[c, t, s])
-                ledger[s, t]["contract_revenue_usd_m"] += per_t * d.contract_price_usd_per_t[c, t, s] * tonnes
-                spot = d.spot_price_usd_per_t[d.contract_mineral[c], t, s]
-                ledger[s, t]["spot_purchases_usd_m"] -= per_t * spot * (1 + d.spot_premium) * tonnes
-            if (c, t, s) in m.shortfall:
-                ledger[s, t]["shortfall_penalties_usd_m"] -= (
-                    per_t * (d.shortfall_penalty_usd_per_t[c] or 0.0) * val(m.shortfall[c, t, s])
-                )
-        for c in signed:
-            amount = d.prepayment_usd_m[c]
-            if amount > 0:
-                tenor = d.prepayment_years[c]
-                ledger[s, tenor[0]]["prepayments_received_usd_m"] += amount
-                for t in tenor:
-                    ledger[s, t]["prepayments_repaid_usd_m"] -= amount / len(tenor)
-    items = [
-        "contract_revenue_usd_m",
-        "spot_sales_usd_m",
-        "spot_purchases_usd_m",
-        "variable_cost_usd_m",
-        "logistics_usd_m",
-        "fixed_opex_usd_m",
-        "shortfall_penalties_usd_m",
-        "capex_usd_m",
-        "prepayments_received_usd_m",
-        "prepayments_repaid_usd_m",
-    ]
-    rows = []
-    for (s, t), amounts in sorted(ledger.items()):
-        net = sum(amounts[i] for i in items)
-        rows.append(
-            {
-                "scenario": s,
-                "year": t,
-                **{i: amounts[i] for i in items},
-                "net_cash_usd_m": net,
-                "discount_factor": d.discount_factor[t],
-                "discounted_usd_m": net * d.discount_factor[t],
-            }
-        )
-    return pd.DataFrame(
-        rows, columns=["scenario", "year", *items, "net_cash_usd_m", "discount_factor", "discounted_usd_m"]
-    )
+def cash_flows_table(m: pyo.ConcreteModel, d: ModelData, book: Ledger | None = None) -> pd.DataFrame:
+    """Undiscounted cash by scenario and year, USD m: the plant ledgers summed (``models.ledger``);
+    the discounted net sums to the scenario's NPV."""
+    return portfolio_cash_flows_table(ledger(m, d) if book is None else book, d)
 
 
-def project_npv_usd_m(m: pyo.ConcreteModel, d: ModelData, k: tuple[str, str, int], s: str) -> float:
-    """A funded project's NPV in scenario ``s``: its capex and running costs against the margin on
-    what it sells (contracts net of logistics, and spot); prepayments and spot purchases are the
-    portfolio's, not a plant's."""
-    p = k[0]
-    contribution = -fund_cost_npv_usd_m(d, k, s)
-    for t in d.operating_years[k]:
-        df = d.discount_factor[t]
-        contribution -= df * USD_M_PER_USD * d.variable_cost_usd_per_t[p] * val(m.feed[p, t, s])
-        for mineral in d.plant_minerals.get(p, []):
-            spot = d.spot_price_usd_per_t[mineral, t, s] * (1 - d.spot_sale_discount)
-            contribution += df * USD_M_PER_USD * spot * val(m.spot_sale[p, mineral, t, s])
-            for _, c, _ in d.arcs_by_plant_mineral_year.get((p, mineral, t), []):
-                margin = d.contract_price_usd_per_t[c, t, s] - d.logistics_usd_per_t.get(
-                    (p, d.contract_buyer[c]), 0.0
-                )
-                contribution += df * USD_M_PER_USD * margin * val(m.flow[p, c, t, s])
-    return contribution
-
-
-def project_scenarios_table(m: pyo.ConcreteModel, d: ModelData) -> pd.DataFrame:
-    """Per funded project and scenario: its NPV (USD m) and the feed it processes over its life (t)."""
+def project_scenarios_table(m: pyo.ConcreteModel, d: ModelData, book: Ledger | None = None) -> pd.DataFrame:
+    """Per funded project and scenario: its ledger's NPV (USD m, discounted: its own items and those of the
+    contracts it owns, as in NPVBridge) and the feed it processes over its life (t)."""
+    npv = scenario_npv_usd_m(ledger(m, d) if book is None else book, d)
     rows = [
         {
             "project": k[0],
             "option": k[1],
             "scenario": s,
             "probability": d.probability[s],
-            "npv_usd_m": project_npv_usd_m(m, d, k, s),
-            "feed_t": sum(val(m.feed[k[0], t, s]) for t in d.operating_years[k]),
+            "npv_usd_m": npv[k[0], s],
+            "feed_t": sum(val(m.feed[k[0], t, s]) for t in d.operating_years[k] if (k[0], t, s) in m.feed),
             "operating_years": len(d.operating_years[k]),
         }
         for k in funded_keys(m, d)
@@ -200,13 +125,17 @@ def project_scenarios_table(m: pyo.ConcreteModel, d: ModelData) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def funded_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFrame:
+def funded_table(m: pyo.ConcreteModel, d: ModelData, case: Case, book: Ledger | None = None) -> pd.DataFrame:
+    """One row per funded project; ``npv_contribution_usd_m`` is its ledger's expected NPV (its own items and
+    those of the contracts it owns), so the contributions and the portfolio line of NPVBridge add up to E[NPV]."""
+    book = ledger(m, d) if book is None else book
     projects = case.table("Projects").set_index("project")
     rows = []
     for k in funded_keys(m, d):
         p, o, y = k
-        npv = sum(d.probability[s] * project_npv_usd_m(m, d, k, s) for s in d.scenarios)
         operating = d.operating_years[k]
+        loan = d.debt.get(k)
+        service = loan.service_years if loan is not None else []
         rows.append(
             {
                 "project": p,
@@ -217,8 +146,16 @@ def funded_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFrame
                 "sponsor": projects.loc[p, "sponsor"],
                 "state": projects.loc[p, "state"],
                 "capacity_tpa": d.capacity_tpa[p, o],
-                "capex_usd_m": d.capex_usd_m[p, o],
-                "npv_contribution_usd_m": npv,
+                "capex_usd_m": d.fund_capex_usd_m[k],
+                "npv_contribution_usd_m": owner_npv_usd_m(book, d, p),
+                "debt_usd_m": loan.amount_usd_m if loan is not None else 0.0,
+                "equity_usd_m": equity_usd_m(d, k),
+                "debt_rate": d.debt_terms[p].rate if loan is not None else None,
+                "first_debt_service_year": service[0] if service else None,
+                "last_debt_service_year": service[-1] if service else None,
+                "min_dscr": d.debt_terms[p].min_dscr if loan is not None else None,
+                "min_contracted_share": d.debt_terms[p].min_contracted_share if loan is not None else None,
+                "currency": d.project_currency.get(p, "USD"),
             }
         )
     columns = [
@@ -232,12 +169,21 @@ def funded_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFrame
         "capacity_tpa",
         "capex_usd_m",
         "npv_contribution_usd_m",
+        "debt_usd_m",
+        "equity_usd_m",
+        "debt_rate",
+        "first_debt_service_year",
+        "last_debt_service_year",
+        "min_dscr",
+        "min_contracted_share",
+        "currency",
     ]
     return pd.DataFrame(rows, columns=columns)
 
 
 def signed_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFrame:
     contracts = case.table("Contracts").set_index("contract")
+    owners = funded_choices(m, d)
     rows = []
     for c in signed_contracts(m, d):
         delivered = bought = short = 0.0
@@ -267,6 +213,9 @@ def signed_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFrame
                 "shortfall_t": short,
                 "prepayment_usd_m": d.prepayment_usd_m[c],
                 "prepayment_benefit_usd_m": prepayment_benefit_npv_usd_m(d, c),
+                "prepayment_rate": prepayment_rate(d, c),
+                "owner": contract_owner(d, c, owners),
+                "currency": d.contract_currency.get(c, "USD"),
             }
         )
     columns = [
@@ -283,8 +232,20 @@ def signed_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFrame
         "shortfall_t",
         "prepayment_usd_m",
         "prepayment_benefit_usd_m",
+        "prepayment_rate",
+        "owner",
+        "currency",
     ]
     return pd.DataFrame(rows, columns=columns)
+
+
+def prepayment_rate(d: ModelData, contract: str) -> float | None:
+    """The prepayment's interest rate, from its first year's interest (None without a prepayment)."""
+    schedule = d.prepayment.get(contract)
+    if schedule is None:
+        return None
+    first = min(schedule.drawn_usd_m)
+    return schedule.interest_usd_m.get(first, 0.0) / schedule.amount_usd_m
 
 
 def coverage_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFrame:
@@ -353,8 +314,8 @@ def expected_revenue_by_contract(m: pyo.ConcreteModel, d: ModelData) -> dict[str
 def limit_shares_table(m: pyo.ConcreteModel, d: ModelData) -> pd.DataFrame:
     """Each concentration limit with the share the plan gives its member, and whether it binds."""
     capex_by_project: dict[str, float] = defaultdict(float)
-    for p, o, _ in funded_keys(m, d):
-        capex_by_project[p] += d.capex_usd_m[p, o]
+    for k in funded_keys(m, d):
+        capex_by_project[k[0]] += d.fund_capex_usd_m[k]
     revenue = expected_revenue_by_contract(m, d)
     total_capex = sum(capex_by_project.values())
     total_revenue = sum(revenue.values())

@@ -11,7 +11,7 @@ from typing import Any
 import pyomo.environ as pyo
 from optimizer.models.common import funded
 from optimizer.models.contracts import tightest_per_member
-from optimizer.models.data import ModelData
+from optimizer.models.data import FundKey, ModelData
 
 
 def add_one_option_and_start_per_project(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -73,40 +73,61 @@ def add_exclusive_groups(m: pyo.ConcreteModel, d: ModelData) -> None:
 
 
 def add_capex_within_budget(m: pyo.ConcreteModel, d: ModelData) -> None:
-    """Total capex of funded options stays within the budget plus prepayments of signed contracts.
+    """The portfolio's own money stays within the budget: capex less debt, widened by prepayments.
 
-    sum_{p,o,y} capex[p,o] fund[p,o,y] <= budget + sum_c prepayment[c] sign[c]
+    sum_k (capex[k] - debt[k]) fund[k] <= budget + sum_c prepayment[c] sign[c]
+    capex[k] is committed capex in USD (at the unshocked exchange rates), debt[k] the loan
+    a funded choice draws (``models/debt.py``); shocks to capex are the contingency's
+    (``finance.add_funding_in_every_scenario``).
     """
     if d.budget_usd_m is None:
         return
     budget = d.budget_usd_m
     m.capex_within_budget = pyo.Constraint(
-        expr=sum(d.capex_usd_m[k[0], k[1]] * m.fund[k] for k in d.fund_keys)
-        - sum(d.prepayment_usd_m[c] * m.sign[c] for c in d.contracts if d.prepayment_usd_m[c] > 0)
+        expr=sum(equity_usd_m(d, k) * m.fund[k] for k in d.fund_keys)
+        - sum(d.prepayment_usd_m[c] * m.sign[c] for c in d.prepayment)
         <= budget,
-        doc="capex within budget, USD m",
+        doc="own money (capex less debt) within budget, USD m",
     )
 
 
-def add_annual_capex_within_cap(m: pyo.ConcreteModel, d: ModelData) -> None:
-    """Capex spent in a year stays within the annual cap plus prepayments arriving that year.
+def equity_usd_m(d: ModelData, key: FundKey) -> float:
+    """Committed capex of a funding choice less the debt it draws: the portfolio's own money in it."""
+    loan = d.debt.get(key)
+    return d.fund_capex_usd_m[key] - (loan.amount_usd_m if loan is not None else 0.0)
 
-    sum_{p,o,y} spend[p,o,y,t] fund[p,o,y] <= annual_cap + sum_{c starts in t} prepayment[c] sign[c]
+
+def equity_spent_usd_m(d: ModelData, key: FundKey, year: int, scenario: str | None = None) -> float:
+    """Capex of a funding choice spent in ``year`` (shocked in ``scenario``, if given) less debt drawn then."""
+    spent = d.capex_spend_usd_m[key].get(year, 0.0)
+    if scenario is not None:
+        spent *= d.capex_factor(key[0], year, scenario)
+    loan = d.debt.get(key)
+    return spent - (loan.drawn_usd_m.get(year, 0.0) if loan is not None else 0.0)
+
+
+def prepayments_arriving(d: ModelData, year: int) -> list[str]:
+    """Contracts whose prepayment arrives in ``year``."""
+    return [c for c, schedule in d.prepayment.items() if year in schedule.drawn_usd_m]
+
+
+def add_annual_capex_within_cap(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """Own money spent on capex in a year stays within the annual cap plus prepayments arriving that year.
+
+    sum_k (spend[k,t] - drawn[k,t]) fund[k] <= annual_cap + sum_{c starts in t} prepayment[c] sign[c]
     """
     if d.annual_budget_usd_m is None:
         return
     cap = d.annual_budget_usd_m
     spend_years = sorted({t for schedule in d.capex_spend_usd_m.values() for t in schedule})
-    arriving = {
-        t: [c for c in d.contracts if d.prepayment_usd_m[c] > 0 and d.prepayment_years[c][0] == t]
-        for t in spend_years
-    }
 
     def rule(m: pyo.ConcreteModel, t: int) -> Any:
-        spent = sum(d.capex_spend_usd_m[k][t] * m.fund[k] for k in d.fund_keys if t in d.capex_spend_usd_m[k])
-        return spent - sum(d.prepayment_usd_m[c] * m.sign[c] for c in arriving[t]) <= cap
+        spent = sum(
+            equity_spent_usd_m(d, k, t) * m.fund[k] for k in d.fund_keys if t in d.capex_spend_usd_m[k]
+        )
+        return spent - sum(d.prepayment_usd_m[c] * m.sign[c] for c in prepayments_arriving(d, t)) <= cap
 
-    m.annual_capex_within_cap = pyo.Constraint(spend_years, rule=rule, doc="annual capex cap, USD m")
+    m.annual_capex_within_cap = pyo.Constraint(spend_years, rule=rule, doc="annual own money on capex, USD m")
 
 
 def add_capex_concentration_limits(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -121,9 +142,7 @@ def add_capex_concentration_limits(m: pyo.ConcreteModel, d: ModelData) -> None:
         return
 
     def capex(projects: Iterable[str]) -> Any:
-        return sum(
-            d.capex_usd_m[k[0], k[1]] * m.fund[k] for p in projects for k in d.funds_by_project.get(p, [])
-        )
+        return sum(d.fund_capex_usd_m[k] * m.fund[k] for p in projects for k in d.funds_by_project.get(p, []))
 
     m.funded_capex_usd_m = pyo.Var(domain=pyo.NonNegativeReals, doc="capex of the funded options, USD m")
     m.funded_capex_definition = pyo.Constraint(expr=m.funded_capex_usd_m == capex(d.projects))

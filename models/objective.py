@@ -9,10 +9,14 @@ NPV[s], USD m, discounted to ``base_year`` with df[t] = (1 + r) ** -(t - base_ye
     - variable cost       sum df[t] variable_cost[p] feed
     - shortfall penalties sum df[t] penalty[c] shortfall
     - capex and opex      sum fund[p,o,y] (capex x shock x sum_{spend years} df / build + opex x sum_{running} df)
-    + prepayments         sum sign[c] prepayment[c] (df[start] - mean_{tenor} df)
+    + debt                sum fund[p,o,y] sum_t df[t] (drawn[t] - interest[t] - principal[t])
+    + prepayments         sum sign[c] sum_t df[t] (received[t] - repaid[t] - interest[t])
 
-A prepayment is financing: received at the start, repaid evenly over the tenor; only the
-benefit of having the money early enters NPV.
+Amounts typed in a project's or contract's currency enter at that year's exchange rate in
+the scenario (``ModelData.project_fx``, ``contract_fx``). NPV is the value of the
+portfolio's own money: debt and prepayments are financing (``models/debt.py``), so only the
+difference between what they bring and what they cost, discounted, enters NPV; debt
+cheaper than ``discount_rate`` adds value, a prepayment at a rate above it costs value.
 """
 
 from __future__ import annotations
@@ -25,23 +29,31 @@ from optimizer.models.data import USD_M_PER_USD, FundKey, ModelData
 
 def fund_cost_npv_usd_m(d: ModelData, key: FundKey, scenario: str) -> float:
     """Discounted capex (with the scenario's capex shock) plus fixed opex of one funding choice."""
-    p, o, _ = key
+    p = key[0]
     capex = sum(
         d.discount_factor[t] * usd_m * d.capex_factor(p, t, scenario)
         for t, usd_m in d.capex_spend_usd_m[key].items()
     )
-    opex = d.fixed_opex_usd_m[p, o] * sum(d.discount_factor[t] for t in d.operating_years[key])
+    opex = sum(d.discount_factor[t] * d.fixed_opex(key, t, scenario) for t in d.operating_years[key])
     return capex + opex
 
 
-def prepayment_benefit_npv_usd_m(d: ModelData, contract: str) -> float:
-    """Value of receiving a prepayment at the start and repaying it evenly over the tenor."""
-    amount = d.prepayment_usd_m[contract]
-    if amount == 0:
+def debt_npv_usd_m(d: ModelData, key: FundKey) -> float:
+    """Discounted draws less interest and principal of a funding choice's loan (0 without debt)."""
+    loan = d.debt.get(key)
+    if loan is None:
         return 0.0
-    tenor = d.prepayment_years[contract]
-    repaid = sum(d.discount_factor[t] for t in tenor) / len(tenor)
-    return amount * (d.discount_factor[tenor[0]] - repaid)
+    years = set(loan.drawn_usd_m) | set(loan.service_years)
+    return sum(d.discount_factor[t] * loan.net_usd_m(t) for t in years)
+
+
+def prepayment_benefit_npv_usd_m(d: ModelData, contract: str) -> float:
+    """Value of a prepayment: received at the start, less its repayments and interest, discounted."""
+    schedule = d.prepayment.get(contract)
+    if schedule is None:
+        return 0.0
+    years = set(schedule.drawn_usd_m) | set(schedule.service_years)
+    return sum(d.discount_factor[t] * schedule.net_usd_m(t) for t in years)
 
 
 def operations_npv_usd_m(m: pyo.ConcreteModel, d: ModelData, s: str, t: int) -> Any:
@@ -71,9 +83,9 @@ def operations_npv_usd_m(m: pyo.ConcreteModel, d: ModelData, s: str, t: int) -> 
         for c in d.contracts_by_year.get(t, [])
         if (c, t, s) in m.spot_buy
     )
-    variable = sum(df * d.variable_cost_usd_per_t[p] * m.feed[p, t, s] for p in d.plants_by_year.get(t, []))
+    variable = sum(df * d.variable_cost(p, t, s) * m.feed[p, t, s] for p in d.plants_by_year.get(t, []))
     penalties = sum(
-        df * (d.shortfall_penalty_usd_per_t[c] or 0.0) * m.shortfall[c, t, s]
+        df * d.penalty(c, t, s) * m.shortfall[c, t, s]
         for c in d.contracts_by_year.get(t, [])
         if (c, t, s) in m.shortfall
     )
@@ -81,11 +93,9 @@ def operations_npv_usd_m(m: pyo.ConcreteModel, d: ModelData, s: str, t: int) -> 
 
 
 def decisions_npv_usd_m(m: pyo.ConcreteModel, d: ModelData, s: str) -> Any:
-    """The ledger's first-stage lines in scenario s: capex and fixed opex of funded plants, prepayments."""
-    plants = sum(fund_cost_npv_usd_m(d, k, s) * m.fund[k] for k in d.fund_keys)
-    prepayments = sum(
-        prepayment_benefit_npv_usd_m(d, c) * m.sign[c] for c in d.contracts if d.prepayment_usd_m[c] > 0
-    )
+    """The ledger's first-stage lines in scenario s: capex, fixed opex and debt of funded plants, prepayments."""
+    plants = sum((fund_cost_npv_usd_m(d, k, s) - debt_npv_usd_m(d, k)) * m.fund[k] for k in d.fund_keys)
+    prepayments = sum(prepayment_benefit_npv_usd_m(d, c) * m.sign[c] for c in d.prepayment)
     return prepayments - plants
 
 

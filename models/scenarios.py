@@ -1,8 +1,8 @@
 """Scenarios and their shocks, resolved to multipliers on the inputs.
 
-A shock multiplies one field (spot ``price``, ``spot_availability``, ``yield`` or ``capex``)
-for a target (a mineral, a project, a project kind or ``*``) over a range of years in one
-scenario; shocks on the same thing multiply. No Scenarios sheet means one scenario,
+A shock multiplies one field (spot ``price``, ``spot_availability``, ``yield``, ``capex`` or
+``fx``, an exchange rate) for a target (a mineral, a project, a project kind, a currency or
+``*``) over a range of years in one scenario; shocks on the same thing multiply. No Scenarios sheet means one scenario,
 ``base``, with probability 1 and no shocks.
 """
 
@@ -42,11 +42,17 @@ class Targets:
 
     project_kind: dict[str, str]
     minerals: frozenset[str]
+    currencies: frozenset[str] = frozenset()  # other than USD
 
     def minerals_of(self, target: str) -> set[str]:
         if target == "*":
             return set(self.minerals)
         return {target} & self.minerals
+
+    def currencies_of(self, target: str) -> set[str]:
+        if target == "*":
+            return set(self.currencies)
+        return {target} & self.currencies
 
     def projects_of(self, target: str) -> set[str]:
         if target == "*":
@@ -75,6 +81,7 @@ class Multipliers:
         default_factory=dict
     )  # (project, mineral, year, scenario)
     capex: dict[tuple[str, int, str], float] = field(default_factory=dict)  # (project, year, scenario)
+    fx: dict[tuple[str, int, str], float] = field(default_factory=dict)  # (currency, year, scenario)
 
 
 def resolve_multipliers(
@@ -107,6 +114,10 @@ def resolve_multipliers(
             for p in targets.projects_of(shock.target):
                 for t in filter(shock.covers, capex_years):
                     out.capex[p, t, s] = out.capex.get((p, t, s), 1.0) * x
+        elif shock.field == "fx":
+            for currency in targets.currencies_of(shock.target):
+                for t in filter(shock.covers, sorted(set(years) | set(capex_years))):
+                    out.fx[currency, t, s] = out.fx.get((currency, t, s), 1.0) * x
     return out
 
 
@@ -126,6 +137,7 @@ def average_scenario(scenarios: ScenarioSet, multipliers: Multipliers) -> tuple[
         availability=mean(multipliers.availability),
         yields=mean(multipliers.yields),
         capex=mean(multipliers.capex),
+        fx=mean(multipliers.fx),
     )
     return ScenarioSet([AVERAGE_SCENARIO], {AVERAGE_SCENARIO: 1.0}), average
 

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from optimizer.errors import InputError, InputProblem
-from optimizer.workbook import changes
+from optimizer.workbook import changes, consistency
 from optimizer.workbook.read import RawTable, read_workbook, row_number
 from optimizer.workbook.schema import (
     SETTINGS,
@@ -45,6 +45,15 @@ class Settings:
     time_limit_s: float = 600.0
     mip_gap: float = 1e-4
     mip_abs_gap_usd_m: float | None = None
+    debt_share: float = 0.0
+    debt_rate: float = 0.08
+    debt_tenor_years: int = 10
+    debt_grace_years: int = 0
+    min_dscr: float = 1.3
+    min_contracted_share: float = 0.0
+    lender_scenarios: str | None = None
+    prepayment_rate: float = 0.0
+    contingency_usd_m: float | None = None
 
     @property
     def years(self) -> range:
@@ -53,6 +62,17 @@ class Settings:
     def discount_factor(self, year: int) -> float:
         """``(1 + r) ** -(year - base_year)``: the value today of one USD in ``year``."""
         return float((1.0 + self.discount_rate) ** -(year - self.base_year))
+
+    def lender_scenario_names(self) -> list[str]:
+        """``lender_scenarios`` as a list of names; empty when blank (every scenario)."""
+        return scenario_names(self.lender_scenarios)
+
+
+def scenario_names(text: str | None) -> list[str]:
+    """``'base, lithium_slump'`` -> ``['base', 'lithium_slump']`` (commas or semicolons; blanks dropped)."""
+    if text is None:
+        return []
+    return [name.strip() for name in str(text).replace(";", ",").split(",") if name.strip()]
 
 
 @dataclass(frozen=True)
@@ -63,7 +83,7 @@ class Case:
     tables: dict[str, pd.DataFrame]
     source_path: Path | None = None
     source_sha256: str | None = None
-    raw_settings: dict[str, float | int] = field(default_factory=dict)
+    raw_settings: dict[str, float | int | str] = field(default_factory=dict)
     column_letters: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet -> column -> letter
 
     @classmethod
@@ -102,6 +122,10 @@ class Case:
         problems.extend(settings_problems)
         settings = settings_with_defaults(raw_settings, tables)
         problems.extend(check_case(settings.base_year, settings.end_year, tables, raw))
+        problems.extend(
+            consistency.grace_within_tenor(settings.debt_tenor_years, settings.debt_grace_years, tables, raw)
+        )
+        problems.extend(consistency.lender_scenarios_exist(settings.lender_scenario_names(), tables, raw))
         problems.extend(changes.check_whatifs(tables, raw.get(changes.WHATIFS)))
         if problems:
             raise InputError(sorted(set(problems), key=problem_order))
@@ -183,13 +207,13 @@ def file_sha256(path: Path) -> str:
 
 def settings_values(
     frame: pd.DataFrame, raw: RawTable | None
-) -> tuple[dict[str, float | int], list[InputProblem]]:
+) -> tuple[dict[str, float | int | str], list[InputProblem]]:
     """Parse the Settings sheet's ``value`` cells by each setting's kind and range.
 
     Values are checked as read from the cell (a number typed as text is reported, as on
     every other sheet), with the same rules as a table column declared like the setting.
     """
-    values: dict[str, float | int] = {}
+    values: dict[str, float | int | str] = {}
     problems: list[InputProblem] = []
     cells = raw.frame["value"] if raw is not None and "value" in raw.frame.columns else None
     for excel_row, row in frame.iterrows():
@@ -217,7 +241,7 @@ def setting_column(setting: Setting) -> Column:
     )
 
 
-def settings_with_defaults(values: dict[str, float | int], tables: dict[str, pd.DataFrame]) -> Settings:
+def settings_with_defaults(values: dict[str, float | int | str], tables: dict[str, pd.DataFrame]) -> Settings:
     """Fill blank settings: the horizon defaults to the years the data mentions."""
     base_year = values.get("base_year")
     if base_year is None:
@@ -229,7 +253,7 @@ def settings_with_defaults(values: dict[str, float | int], tables: dict[str, pd.
     if end_year is None:
         ends = list(tables["Contracts"]["end_year"].dropna())
         end_year = max(int(max(ends)) if ends else int(base_year), int(base_year))
-    kwargs: dict[str, float | int] = {"base_year": int(base_year), "end_year": int(end_year)}
+    kwargs: dict[str, float | int | str] = {"base_year": int(base_year), "end_year": int(end_year)}
     for f in fields(Settings):
         if f.name in ("base_year", "end_year"):
             continue

@@ -13,6 +13,7 @@ import pandas as pd
 
 from optimizer.analyses.duals import dual_table
 from optimizer.analyses.explain import explain_model_data
+from optimizer.analyses.finance import finance_table, finite_or_none, lender_min_dscr
 from optimizer.analyses.stochastic import (
     StochasticValue,
     conditional_value_at_risk,
@@ -20,11 +21,35 @@ from optimizer.analyses.stochastic import (
     value_of_stochastic_solution,
 )
 from optimizer.case import Case, records
-from optimizer.models import create_model, extract, prepare
+from optimizer.models import create_model, extract, ledger, prepare
 from optimizer.models.data import ModelData
 from optimizer.solvers.highs import SolveResult, SolverOptions
 from optimizer.solvers.method import chosen_method, solve_with
 from optimizer.solvers.start import Start, StartOutcome
+
+FINANCE_KEYS = (
+    "equity_usd_m",
+    "debt_usd_m",
+    "prepayments_usd_m",
+    "contingency_usd_m",
+    "portfolio_irr",
+    "equity_irr",
+    "min_dscr",
+)
+"""Keys ``Plan.summary`` adds for project finance (issue 11), also rows of the Summary sheet."""
+
+
+def portfolio_row(finance: pd.DataFrame) -> dict[str, Any]:
+    return project_row(finance, "portfolio")
+
+
+def project_row(finance: pd.DataFrame, project: str) -> dict[str, Any]:
+    """The Finance row of ``project`` for the expected cash flows (empty if none)."""
+    if finance.empty:
+        return {}
+    rows = finance[(finance["project"] == project) & (finance["scenario"] == "expected")]
+    return {str(k): v for k, v in rows.iloc[0].to_dict().items()} if not rows.empty else {}
+
 
 EXIT_CODES = {"optimal": 0, "time_limit": 0, "infeasible": 1, "unbounded": 1, "error": 1, "no_solution": 3}
 
@@ -57,6 +82,12 @@ class Plan:
         default_factory=pd.DataFrame
     )  # optimizer.analyses.duals, optimizer.analyses.marginal
     target_costs: pd.DataFrame = field(default_factory=pd.DataFrame)  # optimizer.analyses.target_costs
+    plant_cash_flows: pd.DataFrame = field(default_factory=pd.DataFrame)  # models.ledger, per owner
+    npv_bridge: pd.DataFrame = field(default_factory=pd.DataFrame)  # plant NPVs -> portfolio NPV
+    funding: pd.DataFrame = field(
+        default_factory=pd.DataFrame
+    )  # money spent vs available per scenario and year
+    finance: pd.DataFrame = field(default_factory=pd.DataFrame)  # optimizer.analyses.finance
     messages: list[str] = field(default_factory=list)
     explanation: list[str] = field(default_factory=list)  # infeasible: the limits that must move
     model_size: dict[str, int] = field(default_factory=dict)
@@ -76,8 +107,45 @@ class Plan:
         funded = [(str(r["project"]), str(r["option"]), int(r["start_year"])) for r in records(self.funded)]
         return Start.of(funded, (str(c) for c in self.signed.get("contract", [])), source)
 
+    @property
+    def finance_summary(self) -> dict[str, float | None]:
+        """Headline financing numbers: own money, debt, prepayments, contingency, portfolio IRRs, lowest DSCR."""
+        if self.funded.empty and self.signed.empty:
+            return dict.fromkeys(FINANCE_KEYS)
+        expected = portfolio_row(self.finance)
+        contingency = None
+        if not self.funding.empty:
+            contingency = float(self.funding.groupby("scenario")["contingency_usd_m"].sum().max())
+        debt = float(self.funded["debt_usd_m"].sum()) if "debt_usd_m" in self.funded else 0.0
+        prepayments = float(self.signed["prepayment_usd_m"].sum()) if not self.signed.empty else 0.0
+        return {
+            "equity_usd_m": float(self.funded["equity_usd_m"].sum()) - prepayments
+            if not self.funded.empty
+            else -prepayments,
+            "debt_usd_m": debt,
+            "prepayments_usd_m": prepayments,
+            "contingency_usd_m": contingency,
+            "portfolio_irr": finite_or_none(expected.get("project_irr")),
+            "equity_irr": finite_or_none(expected.get("equity_irr")),
+            "min_dscr": lender_min_dscr(self.plant_cash_flows) if not self.plant_cash_flows.empty else None,
+        }
+
+    def funded_project_finance(self, project: str) -> dict[str, float | None]:
+        """``project_irr``, ``equity_irr`` (of its expected cash flows), ``min_dscr`` (lowest in a lender
+        scenario) and ``contracted_share`` (expected) of one funded project."""
+        row = project_row(self.finance, project)
+        return {
+            "project_irr": finite_or_none(row.get("project_irr")),
+            "equity_irr": finite_or_none(row.get("equity_irr")),
+            "min_dscr": lender_min_dscr(self.plant_cash_flows, project)
+            if not self.plant_cash_flows.empty
+            else None,
+            "contracted_share": finite_or_none(row.get("contracted_share")),
+        }
+
     def summary(self, output: Path | None = None) -> dict[str, Any]:
         """The ``--json`` object of SPEC section 5 (keys are an interface: add, never rename)."""
+        finance = self.finance_summary
         return {
             "status": self.status,
             "objective_usd_m": self.objective_usd_m,
@@ -93,6 +161,7 @@ class Plan:
                     "option": r["option"],
                     "start_year": int(r["start_year"]),
                     "capex_usd_m": float(r["capex_usd_m"]),
+                    **self.funded_project_finance(str(r["project"])),
                 }
                 for r in records(self.funded)
             ],
@@ -102,6 +171,7 @@ class Plan:
             ],
             "explanation": list(self.explanation),
             "method": self.method,
+            **finance,
         }
 
     def to_excel(self, path: str | Path, *, force: bool = False, backup: str | Path | None = None) -> Path:
@@ -235,7 +305,9 @@ def plan(
 def extracted_plan(
     case: Case, d: ModelData, m: Any, result: SolveResult, timings: dict[str, float], size: dict[str, int]
 ) -> Plan:
-    funded = extract.funded_table(m, d, case)
+    book = ledger.ledger(m, d)
+    funded = extract.funded_table(m, d, case, book)
+    plant_cash_flows = ledger.plant_cash_flows_table(m, d, book)
     npv = extract.npv_by_scenario_table(m, d)
     expected = float((npv["probability"] * npv["npv_usd_m"]).sum())
     cvar = conditional_value_at_risk(list(npv["npv_usd_m"]), list(npv["probability"]), d.cvar_alpha)
@@ -253,10 +325,14 @@ def extracted_plan(
         funded=funded,
         signed=extract.signed_table(m, d, case),
         flows=extract.flows_table(m, d),
-        cash_flows=extract.cash_flows_table(m, d),
+        cash_flows=extract.cash_flows_table(m, d, book),
+        plant_cash_flows=plant_cash_flows,
+        npv_bridge=ledger.npv_bridge_table(book, d, list(funded["project"])),
+        funding=ledger.funding_table(book, d),
+        finance=finance_table(plant_cash_flows, funded, d.probability),
         coverage=extract.coverage_table(m, d, case),
         npv_by_scenario=npv,
-        project_scenarios=extract.project_scenarios_table(m, d),
+        project_scenarios=extract.project_scenarios_table(m, d, book),
         limit_shares=shares,
         marginal_values=dual_table(m, d, result.row_duals),
         messages=[*status_messages(result), *result.warnings],

@@ -35,3 +35,9 @@ def check_cash_flows_add_up(result: Plan) -> None:
     for row in result.npv_by_scenario.itertuples():
         flows = result.cash_flows[result.cash_flows["scenario"] == row.scenario]
         assert flows["discounted_usd_m"].sum() == pytest.approx(row.npv_usd_m, abs=1e-6)
+        plants = result.plant_cash_flows[result.plant_cash_flows["scenario"] == row.scenario]
+        assert plants["discounted_usd_m"].sum() == pytest.approx(row.npv_usd_m, abs=1e-6), "plant ledgers"
+    if not result.npv_bridge.empty:
+        total = result.npv_bridge["npv_usd_m"].iloc[-1]
+        assert total == pytest.approx(result.expected_npv_usd_m, abs=1e-6), "NPV bridge"
+        assert result.npv_bridge["npv_usd_m"].iloc[:-1].sum() == pytest.approx(total, abs=1e-6)

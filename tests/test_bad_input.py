@@ -248,7 +248,7 @@ def test_date_in_a_number_column(tmp_path: Path) -> None:
 
 def test_blank_required_value(tmp_path: Path) -> None:
     assert problems(case_file(tmp_path, Options=rows("Options", capex_usd_m=None))) == [
-        "Options!D2: capex_usd_m is blank; fill it in (Capital cost, USD m.)"
+        "Options!D2: capex_usd_m is blank; fill it in (Capital cost, USD m (in the project's currency).)"
     ]
 
 
@@ -406,7 +406,9 @@ def test_unknown_setting_suggests_the_closest(tmp_path: Path) -> None:
     assert problems(case_file(tmp_path, {"budget_usd": 5})) == [
         "Settings!A6: setting is 'budget_usd'; did you mean budget_usd_m? use one of: "
         "base_year, end_year, discount_rate, budget_usd_m, annual_budget_usd_m, risk_aversion, cvar_alpha, "
-        "min_cvar_npv_usd_m, spot_premium, spot_sale_discount, time_limit_s, mip_gap, mip_abs_gap_usd_m"
+        "min_cvar_npv_usd_m, spot_premium, spot_sale_discount, time_limit_s, mip_gap, mip_abs_gap_usd_m, "
+        "debt_share, debt_rate, debt_tenor_years, debt_grace_years, min_dscr, min_contracted_share, "
+        "lender_scenarios, prepayment_rate, contingency_usd_m"
     ]
 
 

@@ -29,6 +29,14 @@ JSON_KEYS = {
     "signed_contracts",
     "explanation",
     "method",
+    # project finance (issue 11)
+    "equity_usd_m",
+    "debt_usd_m",
+    "prepayments_usd_m",
+    "contingency_usd_m",
+    "portfolio_irr",
+    "equity_irr",
+    "min_dscr",
 }
 
 
@@ -55,10 +63,14 @@ def test_plan_json_has_the_spec_keys_and_writes_next_to_input(workbook: Path) ->
     assert summary["status"] == "optimal"
     assert summary["objective_usd_m"] == pytest.approx(0.96)
     assert summary["output"] == str(workbook.with_name("case-plan.xlsx"))
+    # one year: capex and revenue fall in the same year, so no cash flow turns and no IRR exists
+    no_debt = {"project_irr": None, "equity_irr": None, "min_dscr": None}
     assert summary["funded_projects"] == [
-        {"project": "A", "option": "std", "start_year": 2026, "capex_usd_m": 0.5},
-        {"project": "B", "option": "std", "start_year": 2026, "capex_usd_m": 0.2},
-    ]
+        {"project": "A", "option": "std", "start_year": 2026, "capex_usd_m": 0.5, **no_debt,
+         "contracted_share": pytest.approx(0.96 / 1.16)},
+        {"project": "B", "option": "std", "start_year": 2026, "capex_usd_m": 0.2, **no_debt, "contracted_share": 0.0},
+    ]  # fmt: skip
+    assert summary["debt_usd_m"] == 0.0 and summary["min_dscr"] is None
     assert summary["signed_contracts"] == [{"contract": "K", "buyer": "Panasonic", "mineral": "lithium"}]
     assert sha256(workbook) == before, "the input must never be modified"
 

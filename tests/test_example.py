@@ -57,7 +57,40 @@ def test_budget_is_respected(result: Plan, case: Case) -> None:
     budget = case.settings.budget_usd_m
     assert budget is not None
     prepayments = float(result.signed["prepayment_usd_m"].sum())
-    assert float(result.funded["capex_usd_m"].sum()) <= budget + prepayments + TOL
+    assert float(result.funded["equity_usd_m"].sum()) <= budget + prepayments + TOL, "the budget is own money"
+    debt = result.funded["debt_usd_m"] + result.funded["equity_usd_m"]
+    assert (debt - result.funded["capex_usd_m"]).abs().max() <= TOL
+
+
+def test_every_covenant_is_met_in_every_lender_scenario(result: Plan, case: Case) -> None:
+    cash = result.plant_cash_flows
+    lenders = case.settings.lender_scenario_names() or list(result.npv_by_scenario["scenario"])
+    in_debt = cash[cash["dscr"].notna()]
+    assert not in_debt.empty, "the example's plan borrows"
+    tested = in_debt[in_debt["scenario"].isin(lenders)]
+    assert set(tested["scenario"]) == set(lenders)
+    assert (tested["dscr"] >= tested["min_dscr"] - 1e-6).all(), tested[
+        ["project", "year", "scenario", "dscr"]
+    ]
+    backed = tested[tested["debt_backing_share"].notna()]
+    assert (backed["debt_backing_share"] >= backed["min_contracted_share"] - 1e-6).all()
+    assert result.summary()["min_dscr"] == pytest.approx(float(tested["dscr"].min()))
+
+
+def test_plant_ledgers_sum_to_the_portfolio(result: Plan) -> None:
+    cash = result.plant_cash_flows
+    for row in result.npv_by_scenario.itertuples():
+        plants = cash[cash["scenario"] == row.scenario]
+        assert plants["discounted_usd_m"].sum() == pytest.approx(row.npv_usd_m, abs=1e-6)
+        portfolio = result.cash_flows[result.cash_flows["scenario"] == row.scenario]
+        for item in ("contract_revenue_usd_m", "spot_sales_usd_m", "capex_usd_m", "debt_interest_usd_m"):
+            assert plants[item].sum() == pytest.approx(portfolio[item].sum(), abs=1e-6), item
+    bridge = result.npv_bridge
+    assert bridge["npv_usd_m"].iloc[-1] == pytest.approx(result.expected_npv_usd_m, abs=1e-6)
+    assert bridge["npv_usd_m"].iloc[:-1].sum() == pytest.approx(result.expected_npv_usd_m, abs=1e-6)
+    lines = dict(zip(bridge["project"], bridge["npv_usd_m"], strict=True))
+    for r in result.funded.itertuples():
+        assert lines[str(r.project)] == pytest.approx(r.npv_contribution_usd_m, abs=1e-9)
 
 
 def test_flows_only_on_allowed_arcs(result: Plan, case: Case) -> None:

@@ -77,7 +77,7 @@ def test_the_summary_first_screen_answers_the_committee(committee_book: Any) -> 
     assert summary["B5"].value == pytest.approx(0.785), "expected NPV stays at B5"
     assert values["worst_scenario_npv_usd_m"] == pytest.approx(0.61)
     assert values["cvar_usd_m"] == pytest.approx(0.61)
-    assert values["portfolio_irr"] == "not computed"
+    assert values["portfolio_irr"] == "none exists (see Finance notes)", "one year: the cash never turns"
     assert (values["budget_usd_m"], values["prepayments_usd_m"]) == (pytest.approx(0.6), pytest.approx(0.3))
     assert values["effective_budget_usd_m"] == pytest.approx(0.9)
     assert summary.cell(row=3 + SUMMARY_ROWS.index("effective_budget_usd_m"), column=3).value.endswith(

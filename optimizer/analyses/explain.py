@@ -9,14 +9,19 @@ solve. No printing here: the command line prints ``Explanation.sentences``.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+
+import pyomo.environ as pyo
 
 from optimizer.case import Case
 from optimizer.models import create_model, prepare
-from optimizer.models.data import ModelData
+from optimizer.models.data import USD_M_PER_USD, ModelData
 from optimizer.models.elastic import FAMILIES, Shortfall, relax, shortfalls, tonnes_text
 from optimizer.models.elastic import sentences as say
+from optimizer.models.finance import arcs_contracts
 from optimizer.solvers.highs import SolverOptions, solve
 
 
@@ -79,7 +84,8 @@ def explain_model_data(d: ModelData, options: SolverOptions) -> Explanation:
         )
         return Explanation("unknown", sentences)
     found = shortfalls(slacks)
-    sentences += say(found, len(d.scenarios))
+    sentences += say([f for f in found if f.family != "dscr_covenant"], len(d.scenarios))
+    sentences += dscr_sentences(m, d, [f for f in found if f.family == "dscr_covenant"])
     if result.status == "time_limit" and found:
         sentences.append("(the solver stopped at its limit: a smaller relaxation may exist)")
     status = "infeasible" if found or d.uncoverable_demand else "feasible"
@@ -112,3 +118,60 @@ def single_family_alternatives(d: ModelData, options: SolverOptions, joint: list
             said = "; ".join(say(found, len(d.scenarios)))
             sentences.append(f"alternatively, on its own: {said}")
     return sentences
+
+
+def dscr_sentences(m: Any, d: ModelData, found: list[Shortfall]) -> list[str]:
+    """One sentence per plant whose DSCR covenant must move, at its lowest DSCR in the relaxed plan:
+    ``ATT_UK_BM's DSCR in 2031 under capex_overrun is 1.12 against 1.30 (short in 2031-2033): sign
+    1,800 t more under contract or borrow USD 14.0m less``."""
+    by_plant: dict[str, list[tuple[float, int, str, float]]] = defaultdict(list)
+    for shortfall in found:
+        p, t = shortfall.key
+        service = float(pyo.value(m.debt_service_usd_m[p, t]))
+        if service <= 1e-9:
+            continue
+        for s in shortfall.scenarios:
+            cfads = float(pyo.value(m.cash_available_for_debt_service_usd_m[p, t, s]))
+            by_plant[p].append((cfads / service, t, s, service))
+    sentences = []
+    for p, cases in by_plant.items():
+        dscr, t, s, service = min(cases, key=lambda c: (round(c[0], 9), c[1]))  # lowest, then earliest
+        floor = d.debt_terms[p].min_dscr
+        years = sorted({year for _, year, _, _ in cases})
+        span = f" (short in {years[0]}-{years[-1]})" if len(years) > 1 else ""
+        gap_usd_m = (floor - dscr) * service
+        remedies = [
+            remedy
+            for remedy in (more_contracted(d, p, t, s, gap_usd_m), less_debt(m, d, p, t, s, gap_usd_m))
+            if remedy
+        ]
+        said = " or ".join(remedies) if remedies else f"raise its cash by USD {gap_usd_m:,.1f}m"
+        sentences.append(f"{p}'s DSCR in {t} under {s} is {dscr:.2f} against {floor:.2f}{span}: {said}")
+    return sentences
+
+
+def more_contracted(d: ModelData, p: str, t: int, s: str, gap_usd_m: float) -> str:
+    """``sign N t more under contract``: tonnes moved from spot sales to the plant's best-paying contract."""
+    gains = [
+        d.contract_price_usd_per_t[c, t, s]
+        - d.logistics_usd_per_t.get((p, d.contract_buyer[c]), 0.0)
+        - d.spot_price_usd_per_t[d.contract_mineral[c], t, s] * (1 - d.spot_sale_discount)
+        for c in arcs_contracts(d, p, t)
+    ]
+    best = max(gains, default=0.0)
+    if best <= 0:
+        return ""
+    return f"sign {gap_usd_m / (best * USD_M_PER_USD):,.0f} t more under contract"
+
+
+def less_debt(m: Any, d: ModelData, p: str, t: int, s: str, gap_usd_m: float) -> str:
+    """``borrow USD Xm less``: the debt whose service in ``t`` is smaller by gap / min_dscr."""
+    for k in d.serviced_by.get((p, t), []):
+        if float(pyo.value(m.fund[k])) > 0.5:
+            loan = d.debt[k]
+            per_usd_m = loan.service_usd_m(t) / loan.amount_usd_m
+            less = gap_usd_m / d.debt_terms[p].min_dscr / per_usd_m
+            if less >= loan.amount_usd_m:
+                return f"fund it without its USD {loan.amount_usd_m:,.1f}m of debt"
+            return f"borrow USD {less:,.1f}m less"
+    return ""

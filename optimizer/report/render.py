@@ -50,7 +50,18 @@ CHART_ROWS_PER_PAGE = 2
 SHORT_TABLE_ROWS = 16  # a table this short shares its printed page with the first row of charts
 DEFAULT_WIDTH = 8.43  # Excel's default column width, in characters
 MIN_CHART_WIDTH = 50.0  # characters: narrow tables still get readable charts
-ACRONYMS = {"npv": "NPV", "cvar": "CVaR", "mip": "MIP", "usd": "USD", "irr": "IRR", "whatif": "what-if"}
+ACRONYMS = {
+    "npv": "NPV",
+    "cvar": "CVaR",
+    "mip": "MIP",
+    "usd": "USD",
+    "irr": "IRR",
+    "moic": "MOIC",
+    "dscr": "DSCR",
+    "llcr": "LLCR",
+    "cfads": "CFADS",
+    "fx": "FX",
+}
 UNITS = (  # column-name suffix -> unit shown in the header
     ("_usd_m", "USD m"),
     ("_usd_per_t", "USD/t"),
@@ -103,7 +114,7 @@ def number_format(column: str, values: Any = ()) -> str:
         return "#,##0"
     if column.startswith("mip_gap"):
         return "0.00%"
-    if column.endswith(("_share", "_irr")) or column in (
+    if column.endswith(("_share", "_irr", "_rate")) or column in (
         "share",
         "probability",
         "min_coverage",

@@ -31,8 +31,13 @@ SUMMARY_ROWS = (
     "solve_s",
     "worst_scenario_npv_usd_m",
     "portfolio_irr",
+    "equity_irr",
+    "min_dscr",
     "prepayments_usd_m",
     "effective_budget_usd_m",
+    "equity_usd_m",
+    "debt_usd_m",
+    "contingency_usd_m",
     "demand_coverage",
     "warnings",
 )
@@ -61,9 +66,14 @@ SUMMARY_MEANINGS = {
     "mip_gap": "Relative MIP gap at the end of the solve (0 = proven optimal)",
     "solve_s": "HiGHS solve time, seconds",
     "worst_scenario_npv_usd_m": "NPV in the worst scenario, USD m (which one: NPVByScenario)",
-    "portfolio_irr": "Portfolio IRR of the expected cash flows (project finance: the Finance sheet)",
-    "prepayments_usd_m": "Buyer prepayments of the signed contracts, USD m: financing that widens the budget",
-    "effective_budget_usd_m": "Budget + prepayments, USD m: what the capex is held against",
+    "portfolio_irr": "IRR of the portfolio's expected unlevered cash flows (Finance sheet; blank: none exists)",
+    "equity_irr": "IRR of the expected cash to the portfolio's own money, after debt and prepayments",
+    "min_dscr": "Lowest DSCR of any funded plant in any year of its debt and any lender scenario",
+    "prepayments_usd_m": "Buyer prepayments of the signed contracts, USD m: financing (repaid with interest) that widens the budget",
+    "effective_budget_usd_m": "Budget + debt + prepayments, USD m: what the committed capex is held against",
+    "equity_usd_m": "The portfolio's own money in the funded plants' committed capex, USD m: capex less debt less prepayments",
+    "debt_usd_m": "Debt drawn by the funded plants (debt_share of committed capex), USD m",
+    "contingency_usd_m": "Most own money beyond the budget and annual cap that any scenario's capex overruns need, USD m",
     "demand_coverage": "Demand coverage targets (Demand sheet) from funded plants under contract",
     "warnings": "What a reader should check before relying on the plan",
     "input_file": "Workbook the plan was computed from",
@@ -87,7 +97,14 @@ POINTS_PER_LINE = 15.0
 CHARACTERS_PER_LINE = 120  # columns B and C together, in characters
 VALUE_CHARACTERS = 40  # column B alone (render.write_summary sets its width)
 USD_M = "#,##0.0;[Red]-#,##0.0"
-FORMATS = {"mip_gap": "0.00%", "solve_s": "0.0", "portfolio_irr": "0.0%"}
+FORMATS = {
+    "mip_gap": "0.00%",
+    "solve_s": "0.0",
+    "portfolio_irr": "0.0%",
+    "equity_irr": "0.0%",
+    "min_dscr": "0.00",
+}
+COVENANT_TOLERANCE = 1e-6
 
 
 def prepayments_usd_m(plan: Plan) -> float:
@@ -102,10 +119,13 @@ def worst_scenario(plan: Plan) -> tuple[str, float] | None:
     return str(row["scenario"]), float(row["npv_usd_m"])
 
 
-def portfolio_irr(plan: Plan) -> float | str:
-    """The portfolio IRR when the plan carries one (project finance), else ``not computed``."""
-    irr = getattr(plan, "portfolio_irr", None)
-    return float(irr) if isinstance(irr, int | float) else NOT_COMPUTED
+def finance_value(plan: Plan, key: str) -> float | str | None:
+    """A headline number of the plan's project finance (``Plan.finance_summary``); an IRR that does
+    not exist (cash that never turns, or never negative) says so instead of a blank."""
+    value = plan.finance_summary.get(key)
+    if value is None and key.endswith("_irr"):
+        return "none exists (see Finance notes)" if not plan.finance.empty else NOT_COMPUTED
+    return value
 
 
 def decision_sentence(plan: Plan) -> str:
@@ -186,12 +206,28 @@ def loss_making_projects(plan: Plan) -> list[str]:
 
 
 def binding_covenants(plan: Plan) -> list[str]:
-    """Covenants (minimum DSCR, contracted share) that bind, when the plan carries project finance.
-
-    A plan without project finance has none; a plan with it lists them in ``binding_covenants``.
-    """
-    listed = getattr(plan, "binding_covenants", None)
-    return [f"covenant binds: {c}" for c in listed] if listed else []
+    """Covenants that bind in a lender scenario: a plant's DSCR at its minimum, or the share of its sales
+    under contracts that back its debt at ``min_contracted_share`` (PlantCashFlows has every year)."""
+    table = plan.plant_cash_flows
+    if table.empty:
+        return []
+    lenders = table[table["lender_scenario"].astype(bool)]
+    lines = []
+    for measure, floor, what in (
+        ("dscr", "min_dscr", "DSCR"),
+        ("debt_backing_share", "min_contracted_share", "contracted share"),
+    ):
+        rows = lenders[lenders[measure].notna() & lenders[floor].notna()]
+        at_floor = rows[(rows[measure].astype(float) - rows[floor].astype(float)).abs() <= COVENANT_TOLERANCE]
+        for project, hits in at_floor.groupby("project", sort=False):
+            years = sorted({int(y) for y in hits["year"]})
+            scenarios = ", ".join(dict.fromkeys(str(s) for s in hits["scenario"]))
+            span = f"{years[0]}" if len(years) == 1 else f"{years[0]}-{years[-1]}"
+            lines.append(
+                f"covenant binds: {project}'s {what} is at its minimum "
+                f"{float(hits[floor].iloc[0]):.2f} in {span} under {scenarios}"
+            )
+    return lines
 
 
 def gap_warning(plan: Plan) -> list[str]:
@@ -222,6 +258,8 @@ def warnings(plan: Plan) -> list[str]:
 def summary_values(plan: Plan, provenance: Any) -> dict[str, Any]:
     budget = plan.case.settings.budget_usd_m
     prepaid = prepayments_usd_m(plan) if plan.has_solution else None
+    finance = plan.finance_summary if plan.has_solution else {}
+    debt = finance.get("debt_usd_m") or 0.0
     worst = worst_scenario(plan) if plan.has_solution else None
     listed = warnings(plan)
     return {
@@ -234,9 +272,16 @@ def summary_values(plan: Plan, provenance: Any) -> dict[str, Any]:
         "mip_gap": plan.mip_gap,
         "solve_s": round(plan.solve_s, 3),
         "worst_scenario_npv_usd_m": worst[1] if worst else None,
-        "portfolio_irr": portfolio_irr(plan) if plan.has_solution else None,
+        "portfolio_irr": finance_value(plan, "portfolio_irr") if plan.has_solution else None,
+        "equity_irr": finance_value(plan, "equity_irr") if plan.has_solution else None,
+        "min_dscr": finance.get("min_dscr"),
         "prepayments_usd_m": prepaid,
-        "effective_budget_usd_m": budget + prepaid if budget is not None and prepaid is not None else None,
+        "effective_budget_usd_m": budget + debt + prepaid
+        if budget is not None and prepaid is not None
+        else None,
+        "equity_usd_m": finance.get("equity_usd_m"),
+        "debt_usd_m": finance.get("debt_usd_m"),
+        "contingency_usd_m": finance.get("contingency_usd_m"),
         "demand_coverage": coverage_status(plan) if plan.has_solution else None,
         "warnings": "\n".join(f"- {w}" for w in listed)
         if listed

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 SCENARIO = "scenario:"
 """Prefix of a column that holds one scenario's values (USD m)."""
 PORTFOLIO_ITEMS = "portfolio items"
-"""Spot purchases, shortfall penalties and the financing benefit of prepayments: the NPV that
+"""The items of contracts no funded plant owns (a contract open to several plants): the NPV that
 belongs to no plant (the sheet's note says so; a short label keeps the chart's axis readable)."""
 
 
@@ -74,33 +74,34 @@ def coverage_blocks(plan: Plan) -> pd.DataFrame:
 
 
 def npv_bridge(plan: Plan) -> pd.DataFrame:
-    """From the projects to the portfolio: each funded project's expected NPV, largest first, then
-    what belongs to the portfolio rather than a plant, ending at the expected NPV.
+    """From the projects to the portfolio: each funded project's expected NPV (its ledger, with the
+    contracts it owns), largest first, then the items of contracts no funded plant owns, ending at the
+    expected NPV; each line split into operating cash, capex and financing (``Plan.npv_bridge``).
 
     ``from_usd_m`` and ``to_usd_m`` are the running total before and after each step (a waterfall).
     """
+    split = ["operating_usd_m", "capex_usd_m", "financing_usd_m"]
+    columns = ["item", "kind", "npv_usd_m", "from_usd_m", "to_usd_m", *split]
+    ledger = plan.npv_bridge
+    if ledger.empty:
+        return pd.DataFrame(columns=columns)
+    by_project = ledger.set_index("project")
     projects = plan.funded.sort_values("npv_contribution_usd_m", ascending=False, kind="stable")
     steps = [
-        (f"{project} ({option})", "project", npv)
-        for project, option, npv in zip(
-            projects["project"].tolist(),
-            projects["option"].tolist(),
-            projects["npv_contribution_usd_m"].astype(float).tolist(),
-            strict=True,
-        )
+        (f"{project} ({option})", "project", by_project.loc[project])
+        for project, option in zip(projects["project"].tolist(), projects["option"].tolist(), strict=True)
     ]
-    attributed = sum(step[2] for step in steps)
-    steps.append((PORTFOLIO_ITEMS, "portfolio", float(plan.expected_npv_usd_m or 0.0) - attributed))
+    steps.append((PORTFOLIO_ITEMS, "portfolio", ledger.iloc[-2]))
     rows, total = [], 0.0
-    for item, kind, npv in steps:
-        rows.append(
-            {"item": item, "kind": kind, "npv_usd_m": npv, "from_usd_m": total, "to_usd_m": total + npv}
-        )
+    for item, kind, line in steps:
+        npv = float(line["npv_usd_m"])
+        rows.append({"item": item, "kind": kind, "npv_usd_m": npv, "from_usd_m": total, "to_usd_m": total + npv,
+                     **{c: float(line[c]) for c in split}})  # fmt: skip
         total += npv
-    rows.append(
-        {"item": "expected NPV", "kind": "total", "npv_usd_m": total, "from_usd_m": 0.0, "to_usd_m": total}
-    )
-    return pd.DataFrame(rows, columns=["item", "kind", "npv_usd_m", "from_usd_m", "to_usd_m"])
+    last = ledger.iloc[-1]
+    rows.append({"item": "expected NPV", "kind": "total", "npv_usd_m": total, "from_usd_m": 0.0, "to_usd_m": total,
+                 **{c: float(last[c]) for c in split}})  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
 
 
 def project_npv_matrix(plan: Plan) -> pd.DataFrame:

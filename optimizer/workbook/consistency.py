@@ -251,6 +251,104 @@ def scenario_probabilities(tables: dict[str, pd.DataFrame], raw: dict[str, RawTa
     ]
 
 
+def grace_within_tenor(
+    tenor_default: int, grace_default: int, tables: dict[str, pd.DataFrame], raw: dict[str, RawTable]
+) -> list[InputProblem]:
+    """A plant's interest-only grace years are fewer than its debt tenor, so the debt is repaid.
+
+    Each project's terms are its own cells or, where blank, the Settings defaults: the
+    problem is named at the project's cell when it has one, else at Settings.
+    """
+    problems: list[InputProblem] = []
+    if "Projects" in raw:
+        for label, row in tables["Projects"].iterrows():
+            tenor = tenor_default if pd.isna(row["debt_tenor_years"]) else int(row["debt_tenor_years"])
+            grace = grace_default if pd.isna(row["debt_grace_years"]) else int(row["debt_grace_years"])
+            if grace < tenor:
+                continue
+            own = "debt_grace_years" if not pd.isna(row["debt_grace_years"]) else "debt_tenor_years"
+            if pd.isna(row[own]):
+                continue  # both from Settings: reported there
+            problems.append(
+                InputProblem(
+                    "Projects",
+                    raw["Projects"].cell(own, row_number(label)),
+                    f"debt_grace_years {grace} is not below debt_tenor_years {tenor}, so the debt would never be repaid",
+                    "make the grace years fewer than the tenor",
+                )
+            )
+    if grace_default >= tenor_default:
+        problems.append(
+            InputProblem(
+                "Settings",
+                setting_cell(tables, raw, "debt_grace_years"),
+                f"debt_grace_years {grace_default} is not below debt_tenor_years {tenor_default}, so debt would never be repaid",
+                "make debt_grace_years fewer than debt_tenor_years",
+            )
+        )
+    return problems
+
+
+def setting_cell(tables: dict[str, pd.DataFrame], raw: dict[str, RawTable], name: str) -> str:
+    """The value cell of a setting on the Settings sheet (its header cell when the row is absent)."""
+    if "Settings" not in raw:
+        return ""
+    for label, setting in tables["Settings"]["setting"].items():
+        if setting == name:
+            return raw["Settings"].cell("value", row_number(label))
+    return raw["Settings"].cell("value")
+
+
+def lender_scenarios_exist(
+    names: list[str], tables: dict[str, pd.DataFrame], raw: dict[str, RawTable]
+) -> list[InputProblem]:
+    """Every scenario named in Settings lender_scenarios is on the Scenarios sheet (``base`` without one)."""
+    listed = set(tables["Scenarios"]["scenario"].dropna()) if not tables["Scenarios"].empty else {"base"}
+    unknown = [name for name in names if name not in listed]
+    if not unknown:
+        return []
+    return [
+        InputProblem(
+            "Settings",
+            setting_cell(tables, raw, "lender_scenarios"),
+            f"lender_scenarios names {', '.join(repr(n) for n in unknown)}, not a scenario",
+            f"use scenario names separated by commas ({', '.join(sorted(map(str, listed)))}) or leave it blank for all",
+        )
+    ]
+
+
+def currencies_have_rates(tables: dict[str, pd.DataFrame], raw: dict[str, RawTable]) -> list[InputProblem]:
+    """A currency other than USD on Projects or Contracts has rates on the FX sheet, each above 0."""
+    fx = tables.get("FX")
+    rated = set(fx["currency"].dropna()) if fx is not None and not fx.empty else set()
+    problems: list[InputProblem] = []
+    for sheet in ("Projects", "Contracts"):
+        if sheet not in raw:
+            continue
+        for label, currency in tables[sheet]["currency"].items():
+            if isinstance(currency, str) and currency != "USD" and currency not in rated:
+                problems.append(
+                    InputProblem(
+                        sheet,
+                        raw[sheet].cell("currency", row_number(label)),
+                        f"currency {currency} has no rate on the FX sheet",
+                        f"add FX rows for {currency} (currency, year, usd_per_unit), or use USD",
+                    )
+                )
+    if fx is not None and "FX" in raw:
+        for label, rate in fx["usd_per_unit"].items():
+            if not pd.isna(rate) and rate <= 0:
+                problems.append(
+                    InputProblem(
+                        "FX",
+                        raw["FX"].cell("usd_per_unit", row_number(label)),
+                        "usd_per_unit is 0, so the currency would be worth nothing",
+                        "type the rate in US dollars per unit (1 / 88.2 for 88.2 rupees per dollar)",
+                    )
+                )
+    return problems
+
+
 def cross_sheet_problems(
     base_year: int, end_year: int, tables: dict[str, pd.DataFrame], raw: dict[str, RawTable]
 ) -> list[InputProblem]:
@@ -263,4 +361,5 @@ def cross_sheet_problems(
         *feedstocks_listed(tables, raw),
         *feedstock_years_listed(base_year, end_year, tables, raw),
         *scenario_probabilities(tables, raw),
+        *currencies_have_rates(tables, raw),
     ]

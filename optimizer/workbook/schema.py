@@ -82,7 +82,7 @@ class Setting:
     name: str
     kind: Kind
     description: str
-    default: float | int | None = None
+    default: float | int | str | None = None
     minimum: float | None = None
     maximum: float | None = None
 
@@ -108,13 +108,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "budget_usd_m",
         "float",
-        "Total capex budget, USD m, widened by buyer prepayments. Blank: unlimited.",
+        "The portfolio's own money (equity) for capex, USD m: capex less debt, widened by buyer prepayments. "
+        "Blank: unlimited.",
         minimum=0.0,
     ),
     Setting(
         "annual_budget_usd_m",
         "float",
-        "Capex cap per year, USD m, widened by prepayments arriving that year. Blank: none.",
+        "Cap on the portfolio's own money spent on capex per year (capex less debt drawn), USD m, widened by "
+        "prepayments arriving that year. Blank: none.",
         minimum=0.0,
     ),
     Setting(
@@ -165,9 +167,85 @@ SETTINGS: tuple[Setting, ...] = (
         "Absolute MIP gap in USD m at which the solver stops. Blank: HiGHS's default.",
         minimum=0.0,
     ),
+    # --- project finance (issue 11): defaults of the Projects and Contracts columns of the same name ---
+    Setting(
+        "debt_share",
+        "float",
+        "Share of a plant's capex borrowed, drawn pro rata to capex (0.6 = 60%); Projects.debt_share overrides it. "
+        "0: financed by the portfolio's own money alone.",
+        default=0.0,
+        minimum=0.0,
+        maximum=1.0,
+    ),
+    Setting(
+        "debt_rate",
+        "float",
+        "Annual interest rate of a plant's debt (0.06 = 6%); Projects.debt_rate overrides it.",
+        default=0.08,
+        minimum=0.0,
+        maximum=1.0,
+    ),
+    Setting(
+        "debt_tenor_years",
+        "int",
+        "Years of debt service from a plant's first operating year (grace years included), cut to the years it "
+        "operates within the horizon; Projects.debt_tenor_years overrides it.",
+        default=10,
+        minimum=1,
+        maximum=50,
+    ),
+    Setting(
+        "debt_grace_years",
+        "int",
+        "First years of debt service that pay interest only, before the annuity; fewer than debt_tenor_years. "
+        "Projects.debt_grace_years overrides it.",
+        default=0,
+        minimum=0,
+        maximum=49,
+    ),
+    Setting(
+        "min_dscr",
+        "float",
+        "Minimum debt service cover ratio: in each year of a plant's debt and each lender scenario, cash available "
+        "for debt service >= min_dscr x debt service. Projects.min_dscr overrides it.",
+        default=1.3,
+        minimum=0.0,
+        maximum=10.0,
+    ),
+    Setting(
+        "min_contracted_share",
+        "float",
+        "Share of a borrowing plant's sales (by value) that must be sold under signed contracts at least as long as "
+        "its debt tenor, in each year of its debt and each lender scenario. Projects.min_contracted_share overrides it.",
+        default=0.0,
+        minimum=0.0,
+        maximum=1.0,
+    ),
+    Setting(
+        "lender_scenarios",
+        "str",
+        "Scenarios lenders size debt on, separated by commas (base, lithium_slump). Blank: every scenario.",
+    ),
+    Setting(
+        "prepayment_rate",
+        "float",
+        "Annual interest on the outstanding balance of a buyer prepayment (0.07 = 7%); Contracts.prepayment_rate "
+        "overrides it. 0: interest-free.",
+        default=0.0,
+        minimum=0.0,
+        maximum=1.0,
+    ),
+    Setting(
+        "contingency_usd_m",
+        "float",
+        "Standby money for capex overruns (capex and fx shocks of the scenarios) beyond the budget and annual cap, "
+        "USD m. Blank: unlimited (the plan reports what it needs); 0: overruns must fit the budget and the cap.",
+        minimum=0.0,
+    ),
 )
 
 DECISION_HELP = "Blank: the optimiser decides."
+CURRENCIES = ("USD", "INR", "JPY")
 
 TABLES: tuple[Table, ...] = (
     Table(
@@ -259,7 +337,7 @@ TABLES: tuple[Table, ...] = (
             Column(
                 "variable_cost_usd_per_t",
                 "float",
-                "Operating cost per tonne of feed, USD.",
+                "Operating cost per tonne of feed, USD (in the project's currency).",
                 default=0.0,
                 minimum=0.0,
             ),
@@ -275,6 +353,57 @@ TABLES: tuple[Table, ...] = (
                 "str",
                 "fund, fund:OPTION, fund:YEAR, fund:OPTION:YEAR, or reject. " + DECISION_HELP,
             ),
+            Column(
+                "debt_share",
+                "float",
+                "Share of capex borrowed (0.6 = 60%), drawn pro rata to capex. Blank: Settings debt_share.",
+                minimum=0.0,
+                maximum=1.0,
+            ),
+            Column(
+                "debt_rate",
+                "float",
+                "Annual interest rate of the debt. Blank: Settings debt_rate.",
+                minimum=0.0,
+                maximum=1.0,
+            ),
+            Column(
+                "debt_tenor_years",
+                "int",
+                "Years of debt service from the first operating year, grace included. Blank: Settings debt_tenor_years.",
+                minimum=1,
+                maximum=50,
+            ),
+            Column(
+                "debt_grace_years",
+                "int",
+                "Interest-only years at the start of debt service (fewer than the tenor). Blank: Settings debt_grace_years.",
+                minimum=0,
+                maximum=49,
+            ),
+            Column(
+                "min_dscr",
+                "float",
+                "Minimum debt service cover ratio in each debt year and lender scenario. Blank: Settings min_dscr.",
+                minimum=0.0,
+                maximum=10.0,
+            ),
+            Column(
+                "min_contracted_share",
+                "float",
+                "Least share of sales (by value) under signed contracts at least as long as the debt tenor, in each debt "
+                "year and lender scenario. Blank: Settings min_contracted_share.",
+                minimum=0.0,
+                maximum=1.0,
+            ),
+            Column(
+                "currency",
+                "str",
+                "Currency of the project's Options capex_usd_m and fixed_opex_usd_m (millions) and variable_cost_usd_per_t "
+                "(per t), converted with the FX sheet year by year. Blank: USD.",
+                default="USD",
+                choices=CURRENCIES,
+            ),
             SOURCE,
             NOTES,
         ),
@@ -287,11 +416,17 @@ TABLES: tuple[Table, ...] = (
             Column("project", "str", "Project id.", required=True, references="Projects.project"),
             Column("option", "str", "Size option name (e.g. small, large).", required=True),
             Column("capacity_tpa", "float", "Feed capacity, tonnes per year.", required=True, minimum=0.0),
-            Column("capex_usd_m", "float", "Capital cost, USD m.", required=True, minimum=0.0),
+            Column(
+                "capex_usd_m",
+                "float",
+                "Capital cost, USD m (in the project's currency).",
+                required=True,
+                minimum=0.0,
+            ),
             Column(
                 "fixed_opex_usd_m",
                 "float",
-                "Fixed operating cost per operating year, USD m.",
+                "Fixed operating cost per operating year, USD m (in the project's currency).",
                 default=0.0,
                 minimum=0.0,
             ),
@@ -383,11 +518,28 @@ TABLES: tuple[Table, ...] = (
             Column(
                 "prepayment_usd_m",
                 "float",
-                "Buyer prepayment received in start_year, repaid evenly over the contract years, USD m.",
+                "Buyer prepayment received in start_year, repaid evenly over the contract years whatever is delivered, "
+                "with interest at prepayment_rate on the balance, USD m.",
                 default=0.0,
                 minimum=0.0,
             ),
             Column("decision", "str", "sign or reject. " + DECISION_HELP, choices=("sign", "reject")),
+            Column(
+                "prepayment_rate",
+                "float",
+                "Annual interest on the prepayment's outstanding balance, paid with each repayment. Blank: Settings "
+                "prepayment_rate.",
+                minimum=0.0,
+                maximum=1.0,
+            ),
+            Column(
+                "currency",
+                "str",
+                "Currency of price_usd_per_t, floor_usd_per_t, cap_usd_per_t and shortfall_penalty_usd_per_t, converted "
+                "with the FX sheet year by year (the index stays the USD spot price). Blank: USD.",
+                default="USD",
+                choices=CURRENCIES,
+            ),
             SOURCE,
             NOTES,
         ),
@@ -485,7 +637,7 @@ TABLES: tuple[Table, ...] = (
     ),
 )
 
-SHOCK_FIELDS = ("price", "spot_availability", "yield", "capex")
+SHOCK_FIELDS = ("price", "spot_availability", "yield", "capex", "fx")
 LIMIT_DIMENSIONS = ("sponsor", "state", "kind", "buyer", "mineral")
 
 TABLES = (
@@ -543,7 +695,8 @@ TABLES = (
     ),
     Table(
         "Shocks",
-        "Multipliers that make a scenario differ from the inputs: on spot price, spot availability, yield or capex.",
+        "Multipliers that make a scenario differ from the inputs: on spot price, spot availability, yield, capex or "
+        "an exchange rate.",
         (
             Column(
                 "scenario",
@@ -555,14 +708,15 @@ TABLES = (
             Column(
                 "field",
                 "str",
-                "price (spot, and index-priced contracts), spot_availability, yield or capex.",
+                "price (spot, and index-priced contracts), spot_availability, yield, capex or fx (the currency's "
+                "usd_per_unit).",
                 required=True,
                 choices=SHOCK_FIELDS,
             ),
             Column(
                 "target",
                 "str",
-                "A mineral, project or project kind the shock applies to; * for all.",
+                "A mineral, project or project kind the shock applies to (a currency for fx); * for all.",
                 required=True,
             ),
             Column(
@@ -581,6 +735,26 @@ TABLES = (
             NOTES,
         ),
         key=(),
+        required=False,
+    ),
+    Table(
+        "FX",
+        "Exchange rates by year for the currencies Projects and Contracts use (USD needs none).",
+        (
+            Column("currency", "str", "Currency.", required=True, choices=CURRENCIES[1:]),
+            Column("year", "int", "Year.", required=True, minimum=1900, maximum=2200),
+            Column(
+                "usd_per_unit",
+                "float",
+                "US dollars per unit of the currency (1 / 88.2 for INR at 88.2 per USD). Years between listed years "
+                "are interpolated linearly; before the first and after the last the nearest listed rate holds.",
+                required=True,
+                minimum=0.0,
+            ),
+            SOURCE,
+            NOTES,
+        ),
+        key=("currency", "year"),
         required=False,
     ),
 )
@@ -605,4 +779,7 @@ RESULT_SHEETS: tuple[str, ...] = (
     "TargetCosts",
     "CashByScenario",
     "ProjectNPV",
+    "Finance",
+    "Funding",
+    "PlantCashFlows",
 )

@@ -14,7 +14,7 @@ import pandas as pd
 from optimizer.errors import InputProblem
 from optimizer.workbook.consistency import cross_sheet_problems
 from optimizer.workbook.read import RawTable, row_number
-from optimizer.workbook.schema import TABLES_BY_SHEET, Column, Table, largest_real_value
+from optimizer.workbook.schema import CURRENCIES, TABLES_BY_SHEET, Column, Table, largest_real_value
 
 
 def is_blank(value: object) -> bool:
@@ -267,7 +267,8 @@ def projects_without_options(
 
 
 def shock_targets(tables: dict[str, pd.DataFrame], raw: RawTable) -> list[InputProblem]:
-    """A price or availability shock names a mineral; a capex shock a project or kind; a yield shock any."""
+    """A price or availability shock names a mineral; a capex shock a project or kind; a yield shock any;
+    an fx shock a currency."""
     minerals = set(tables["Minerals"]["mineral"].dropna())
     projects = set(tables["Projects"]["project"].dropna()) | set(tables["Projects"]["kind"].dropna())
     allowed = {
@@ -275,12 +276,14 @@ def shock_targets(tables: dict[str, pd.DataFrame], raw: RawTable) -> list[InputP
         "spot_availability": minerals,
         "capex": projects,
         "yield": minerals | projects,
+        "fx": set(CURRENCIES[1:]),
     }
     what = {
         "price": "a mineral",
         "spot_availability": "a mineral",
         "capex": "a project or project kind",
         "yield": "a mineral, project or project kind",
+        "fx": f"a currency ({', '.join(CURRENCIES[1:])})",
     }
     problems = []
     for excel_row, row in tables["Shocks"].iterrows():

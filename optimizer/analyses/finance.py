@@ -1,0 +1,291 @@
+"""The numbers a credit committee asks for, computed after the solve from the plant ledgers.
+
+Per funded plant and for the portfolio, in each scenario and for the expected cash flows
+(probability-weighted per year; an IRR of the expected cash flows, not a mean of IRRs):
+
+- project IRR: of the unlevered cash flows, operating cash less capex (``models.ledger``);
+- equity IRR: of the cash to the portfolio's own money, after debt and prepayments;
+- payback year: the first year the cumulative project cash flow is back to zero or above;
+- MOIC: equity cash returned / equity cash put in (undiscounted);
+- peak funding: the most own money in the plant at any time (the lowest cumulative equity
+  cash flow, as a positive amount);
+- minimum and average DSCR over the years its loan is serviced: CFADS / debt service;
+- LLCR: CFADS over those years discounted at the debt rate / debt service discounted the
+  same way (the balance at the start of debt service, with tied prepayments);
+- contracted share: sales to signed contracts / all sales, over the debt years (over every
+  operating year for a plant without debt), by value.
+
+An IRR exists when exactly one rate sets the cash flows' value to zero; otherwise it is
+blank and ``notes`` says why (the cash never turns, or more than one rate does it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import brentq
+
+from optimizer.models.ledger import CAPEX_ITEMS, FINANCING_ITEMS, OPERATING_ITEMS, PORTFOLIO
+
+EXPECTED = "expected"
+PORTFOLIO_ROW = "portfolio"
+RATE_GRID = np.concatenate(
+    [np.linspace(-0.99, -0.1, 90), np.linspace(-0.1, 1.0, 221)[1:], np.geomspace(1.0, 100.0, 60)[1:]]
+)
+
+COLUMNS = [
+    "project",
+    "scenario",
+    "probability",
+    "lender_scenario",
+    "capex_usd_m",
+    "debt_usd_m",
+    "npv_usd_m",
+    "project_irr",
+    "equity_irr",
+    "payback_year",
+    "moic",
+    "peak_funding_usd_m",
+    "min_dscr",
+    "avg_dscr",
+    "llcr",
+    "contracted_share",
+    "notes",
+]
+
+
+@dataclass(frozen=True)
+class Rate:
+    """An IRR, or None with the reason it does not exist."""
+
+    value: float | None
+    reason: str = ""
+
+
+def irr(cash: Sequence[float]) -> Rate:
+    """The one rate r with sum_i cash[i] / (1 + r) ** i = 0, if exactly one exists in (-99%, 10,000%)."""
+    flows = np.asarray(cash, dtype=float)
+    scale = float(np.max(np.abs(flows), initial=0.0))
+    if scale == 0 or not (np.any(flows < -1e-9 * scale) and np.any(flows > 1e-9 * scale)):
+        return Rate(None, "no IRR: the cash flows never change sign")
+    powers = np.arange(len(flows))
+
+    def value(r: float) -> float:
+        return float(np.sum(flows / (1.0 + r) ** powers)) / scale
+
+    values = np.array([value(r) for r in RATE_GRID])
+    roots = []
+    for i in range(len(RATE_GRID) - 1):
+        a, b = values[i], values[i + 1]
+        if a == 0:
+            roots.append(float(RATE_GRID[i]))
+        elif a * b < 0:
+            roots.append(float(brentq(value, RATE_GRID[i], RATE_GRID[i + 1], xtol=1e-12)))
+    if not roots:
+        return Rate(None, "no IRR: no rate between -99% and 10,000% sets the value to zero")
+    if len(roots) > 1:
+        return Rate(None, f"no single IRR: {len(roots)} rates set the value to zero")
+    return Rate(roots[0])
+
+
+def payback_year(years: Sequence[int], cash: Sequence[float]) -> int | None:
+    """The first year the cumulative cash is at or above zero after it went below (None: never)."""
+    total = 0.0
+    invested = False
+    for year, amount in zip(years, cash, strict=True):
+        total += amount
+        invested = invested or total < -1e-9
+        if invested and total >= -1e-9:
+            return int(year)
+    return None
+
+
+def moic(cash: Sequence[float]) -> float | None:
+    """Multiple on invested capital: cash returned / cash put in (None if nothing was put in)."""
+    put_in = -sum(c for c in cash if c < 0)
+    return sum(c for c in cash if c > 0) / put_in if put_in > 1e-12 else None
+
+
+def peak_funding_usd_m(cash: Sequence[float]) -> float:
+    """The largest cumulative outflow: the most money in at once."""
+    return max(0.0, -float(np.min(np.cumsum(cash), initial=0.0)))
+
+
+def cover_ratio(
+    numerator: Sequence[float], denominator: Sequence[float], rate: float, years: Sequence[int]
+) -> float | None:
+    """sum CFADS / (1 + r) ** j over sum service / (1 + r) ** j, j = 1 in the first service year (LLCR)."""
+    if not years:
+        return None
+    first = years[0]
+    pv_cfads = sum(c / (1.0 + rate) ** (t - first + 1) for c, t in zip(numerator, years, strict=True))
+    pv_service = sum(s / (1.0 + rate) ** (t - first + 1) for s, t in zip(denominator, years, strict=True))
+    return pv_cfads / pv_service if pv_service > 1e-12 else None
+
+
+def by_year(frame: pd.DataFrame, columns: list[str], probability: pd.Series | None) -> pd.DataFrame:
+    """Sum ``columns`` per year (probability-weighted over scenarios when ``probability`` is given)."""
+    values = frame[columns].astype(float)
+    if probability is not None:
+        values = values.mul(frame["scenario"].map(probability).astype(float), axis=0)
+    summed = values.groupby(frame["year"]).sum()
+    return summed.sort_index()
+
+
+def metrics(
+    cash: pd.DataFrame,
+    probability: pd.Series | None,
+    debt_years: list[int],
+    rate: float | None,
+    has_debt: bool,
+) -> dict[str, object]:
+    """Every number of one row of the Finance table from its ledger rows (one scenario, or all, weighted)."""
+    operating, capex, financing = list(OPERATING_ITEMS), list(CAPEX_ITEMS), list(FINANCING_ITEMS)
+    service_items = [
+        "debt_interest_usd_m",
+        "debt_principal_usd_m",
+        "prepayments_repaid_usd_m",
+        "prepayment_interest_usd_m",
+    ]
+    yearly = by_year(
+        cash,
+        [*operating, *capex, *financing, "discounted_usd_m", "sales_usd_m"],
+        probability,
+    )
+    if yearly.empty:
+        return {}
+    full = range(int(yearly.index.min()), int(yearly.index.max()) + 1)
+    yearly = yearly.reindex(full, fill_value=0.0)
+    project = yearly[operating].sum(axis=1) + yearly[capex].sum(axis=1)
+    equity = project + yearly[financing].sum(axis=1)
+    project_rate, equity_rate = irr(list(project)), irr(list(equity))
+    cfads = yearly[operating].sum(axis=1)
+    service = -yearly[service_items].sum(axis=1)
+    in_debt = [t for t in debt_years if t in yearly.index and service.get(t, 0.0) > 1e-12]
+    ratios = [float(cfads[t] / service[t]) for t in in_debt]
+    share_years = in_debt if in_debt else [t for t in yearly.index if yearly.loc[t, "sales_usd_m"] > 0]
+    sales = float(yearly.loc[share_years, "sales_usd_m"].sum()) if share_years else 0.0
+    contracted = contracted_sales(cash, probability, share_years)
+    notes = [
+        f"{which}: {rate_.reason}"
+        for which, rate_ in (("project", project_rate), ("equity", equity_rate))
+        if rate_.value is None
+    ]
+    return {
+        "capex_usd_m": -float(yearly[capex].sum().sum()),
+        "debt_usd_m": float(yearly["debt_drawn_usd_m"].sum()),
+        "npv_usd_m": float(yearly["discounted_usd_m"].sum()),
+        "project_irr": project_rate.value,
+        "equity_irr": equity_rate.value,
+        "payback_year": payback_year(list(yearly.index), list(project)),
+        "moic": moic(list(equity)),
+        "peak_funding_usd_m": peak_funding_usd_m(list(equity)),
+        "min_dscr": min(ratios) if ratios and has_debt else None,
+        "avg_dscr": sum(ratios) / len(ratios) if ratios and has_debt else None,
+        "llcr": cover_ratio(
+            [float(cfads[t]) for t in in_debt], [float(service[t]) for t in in_debt], rate, in_debt
+        )
+        if rate is not None and in_debt and has_debt
+        else None,
+        "contracted_share": contracted / sales if sales > 1e-12 else None,
+        "notes": "; ".join(notes),
+    }
+
+
+def contracted_sales(cash: pd.DataFrame, probability: pd.Series | None, years: list[int]) -> float:
+    """Sales to signed contracts (deliveries, not spot), in ``years``: sales x contracted share per row."""
+    rows = cash[cash["year"].isin(years) & cash["contracted_share"].notna()]
+    values = rows["sales_usd_m"].astype(float) * rows["contracted_share"].astype(float)
+    if probability is not None:
+        values = values * rows["scenario"].map(probability).astype(float)
+    return float(values.sum())
+
+
+def finance_table(
+    plant_cash_flows: pd.DataFrame, funded: pd.DataFrame, probability: dict[str, float]
+) -> pd.DataFrame:
+    """The Finance sheet: one row per funded plant and the portfolio, per scenario and expected."""
+    if plant_cash_flows.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    weights = pd.Series(probability)
+    lenders = set(plant_cash_flows.loc[plant_cash_flows["lender_scenario"].astype(bool), "scenario"])
+    rows = []
+    entities: list[tuple[str, pd.DataFrame, list[int], float | None, bool]] = []
+    for r in funded.to_dict("records"):
+        p = str(r["project"])
+        own = plant_cash_flows[plant_cash_flows["project"] == p]
+        first, last = r.get("first_debt_service_year"), r.get("last_debt_service_year")
+        has_debt = float(r.get("debt_usd_m") or 0.0) > 0 and not pd.isna(first)
+        years = list(range(int(float(str(first))), int(float(str(last))) + 1)) if has_debt else []
+        entities.append((p, own, years, float(r["debt_rate"]) if has_debt else None, has_debt))
+    portfolio_years = sorted({t for _, _, years, _, _ in entities for t in years})
+    rates = [rate for _, _, _, rate, has in entities if has and rate is not None]
+    entities.append(
+        (PORTFOLIO_ROW, plant_cash_flows, portfolio_years, min(rates) if rates else None, bool(rates))
+    )
+    for name, cash, years, rate, has_debt in entities:
+        for s in [*probability, EXPECTED]:
+            rows_of = cash if s == EXPECTED else cash[cash["scenario"] == s]
+            found = metrics(rows_of, weights if s == EXPECTED else None, years, rate, has_debt)
+            if not found:
+                continue
+            if name == PORTFOLIO_ROW and has_debt:
+                found["llcr"] = portfolio_llcr(entities[:-1], weights if s == EXPECTED else None, s)
+            rows.append(
+                {
+                    "project": name,
+                    "scenario": s,
+                    "probability": 1.0 if s == EXPECTED else probability[s],
+                    "lender_scenario": s in lenders,
+                    **found,
+                }
+            )
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def portfolio_llcr(
+    plants: list[tuple[str, pd.DataFrame, list[int], float | None, bool]],
+    probability: pd.Series | None,
+    scenario: str,
+) -> float | None:
+    """The plants' CFADS over their debt years, each discounted at its own debt rate, over their debt service."""
+    numerator = denominator = 0.0
+    for _, cash, years, rate, has_debt in plants:
+        if not has_debt or rate is None:
+            continue
+        rows = cash if scenario == EXPECTED else cash[cash["scenario"] == scenario]
+        yearly = by_year(rows, ["cfads_usd_m", "debt_service_usd_m"], probability)
+        in_debt = [t for t in years if t in yearly.index]
+        if not in_debt:
+            continue
+        first = in_debt[0]
+        cfads = yearly["cfads_usd_m"].astype(float)
+        service = yearly["debt_service_usd_m"].astype(float)
+        numerator += sum(float(cfads[t]) / (1 + rate) ** (t - first + 1) for t in in_debt)
+        denominator += sum(float(service[t]) / (1 + rate) ** (t - first + 1) for t in in_debt)
+    return numerator / denominator if denominator > 1e-12 else None
+
+
+def lender_min_dscr(plant_cash_flows: pd.DataFrame, project: str | None = None) -> float | None:
+    """The lowest DSCR of a plant (or of every plant) in any lender scenario: what the covenant is tested on."""
+    rows = plant_cash_flows[
+        plant_cash_flows["lender_scenario"].astype(bool) & plant_cash_flows["dscr"].notna()
+    ]
+    if project is not None:
+        rows = rows[rows["project"] == project]
+    return float(rows["dscr"].min()) if not rows.empty else None
+
+
+def finite_or_none(value: object) -> float | None:
+    """A number for JSON: None for blanks and NaN."""
+    if value is None:
+        return None
+    number = float(value)  # type: ignore[arg-type]
+    return None if math.isnan(number) else number
+
+
+__all__ = ["PORTFOLIO", "finance_table", "irr", "lender_min_dscr"]
