@@ -7,8 +7,14 @@ from typing import Any
 
 import pandas as pd
 import pyomo.environ as pyo
+from optimizer.models.contracts import serving_plant
 from optimizer.models.data import USD_M_PER_USD, ModelData
-from optimizer.models.objective import fund_cost_npv_usd_m, prepayment_benefit_npv_usd_m
+from optimizer.models.objective import (
+    fund_cost_npv_usd_m,
+    prepayment_benefit_npv_usd_m,
+    signing_cost_npv_usd_m,
+)
+from optimizer.models.value_chain import transfer_price_usd_per_t
 
 from optimizer.case import Case, records
 
@@ -21,6 +27,11 @@ def val(var: Any) -> float:
     return 0.0 if value is None else float(value)
 
 
+def val_at(var: Any, key: tuple[Any, ...]) -> float:
+    """The value of a sparse variable at ``key``, 0 where the index has no such entry."""
+    return val(var[key]) if key in var else 0.0
+
+
 def funded_keys(m: pyo.ConcreteModel, d: ModelData) -> list[tuple[str, str, int]]:
     return [k for k in d.fund_keys if val(m.fund[k]) > 0.5]
 
@@ -30,10 +41,13 @@ def signed_contracts(m: pyo.ConcreteModel, d: ModelData) -> list[str]:
 
 
 def flows_table(m: pyo.ConcreteModel, d: ModelData) -> pd.DataFrame:
-    rows = []
+    """Tonnes per scenario, year, plant and contract; spot purchases (owned by the contract's serving
+    plant, if it has one); transfers plant -> plant (``to_project``; they move no money)."""
+    rows: list[tuple[object, ...]] = []
+    owner = {c: serving_plant(m, d, c) or "" for c in d.contracts}
     for s in d.scenarios:
         for p, c, t in d.arcs:
-            tonnes = val(m.flow[p, c, t, s])
+            tonnes = val_at(m.flow, (p, c, t, s))
             if tonnes > TOLERANCE_T:
                 price = d.contract_price_usd_per_t[c, t, s]
                 rows.append(
@@ -48,27 +62,32 @@ def flows_table(m: pyo.ConcreteModel, d: ModelData) -> pd.DataFrame:
                         tonnes,
                         price,
                         tonnes * price * USD_M_PER_USD,
+                        "",
                     )
                 )
         for c, t in d.contract_years:
-            if (c, t, s) in m.spot_buy:
-                tonnes = val(m.spot_buy[c, t, s])
-                if tonnes > TOLERANCE_T:
-                    price = d.contract_price_usd_per_t[c, t, s]
-                    rows.append(
-                        (
-                            s,
-                            t,
-                            "",
-                            c,
-                            d.contract_buyer[c],
-                            d.contract_mineral[c],
-                            "spot purchase",
-                            tonnes,
-                            price,
-                            tonnes * price * USD_M_PER_USD,
-                        )
+            tonnes = val_at(m.spot_buy, (c, t, s))
+            if tonnes > TOLERANCE_T:
+                price = d.contract_price_usd_per_t[c, t, s]
+                rows.append(
+                    (
+                        s,
+                        t,
+                        owner[c],
+                        c,
+                        d.contract_buyer[c],
+                        d.contract_mineral[c],
+                        "spot purchase",
+                        tonnes,
+                        price,
+                        tonnes * price * USD_M_PER_USD,
+                        "",
                     )
+                )
+        for q, p, t in d.transfer_arcs:
+            tonnes = val_at(m.transfer, (q, p, t, s))
+            if tonnes > TOLERANCE_T:
+                rows.append((s, t, q, "", "", d.feed_mineral[p], "transfer", tonnes, None, 0.0, p))
     columns = [
         "scenario",
         "year",
@@ -80,10 +99,64 @@ def flows_table(m: pyo.ConcreteModel, d: ModelData) -> pd.DataFrame:
         "tonnes",
         "price_usd_per_t",
         "revenue_usd_m",
+        "to_project",
     ]
     return (
         pd.DataFrame(rows, columns=columns)
         .sort_values(["scenario", "year", "mineral", "contract", "project"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def transfers_table(m: pyo.ConcreteModel, d: ModelData) -> pd.DataFrame:
+    """Feed of plants that other plants feed: per scenario, year and receiving plant, what came from
+    each plant (at its logistics cost) and from the spot market (at spot x (1 + spot_premium))."""
+    rows = []
+    for s in d.scenarios:
+        for q, p, t in d.transfer_arcs:
+            tonnes = val_at(m.transfer, (q, p, t, s))
+            if tonnes > TOLERANCE_T:
+                cost = d.transfer_cost_usd_per_t[q, p]
+                price = transfer_price_usd_per_t(d, d.feed_mineral[p], t, s)
+                rows.append(
+                    (
+                        s,
+                        t,
+                        d.feed_mineral[p],
+                        q,
+                        p,
+                        "plant",
+                        tonnes,
+                        cost,
+                        tonnes * cost * USD_M_PER_USD,
+                        price,
+                    )
+                )
+        for p, t, s_ in m.feed_spot_buy:
+            if s_ != s:
+                continue
+            tonnes = val(m.feed_spot_buy[p, t, s])
+            if tonnes > TOLERANCE_T:
+                f = d.feed_mineral[p]
+                cost = d.spot_price_usd_per_t[f, t, s] * (1 + d.spot_premium)
+                rows.append(
+                    (s, t, f, "", p, "spot purchase", tonnes, cost, tonnes * cost * USD_M_PER_USD, cost)
+                )
+    columns = [
+        "scenario",
+        "year",
+        "mineral",
+        "from_project",
+        "to_project",
+        "source",
+        "tonnes",
+        "cost_usd_per_t",
+        "cost_usd_m",
+        "transfer_price_usd_per_t",
+    ]
+    return (
+        pd.DataFrame(rows, columns=columns)
+        .sort_values(["scenario", "year", "to_project", "source", "from_project"], kind="stable")
         .reset_index(drop=True)
     )
 
@@ -97,19 +170,30 @@ def cash_flows_table(m: pyo.ConcreteModel, d: ModelData) -> pd.DataFrame:
     for s in d.scenarios:
         for k in funded:
             p, o, _ = k
-            for t, usd_m in d.capex_spend_usd_m[k].items():
+            for t, usd_m in d.capex_spend_in(k, s).items():
                 ledger[s, t]["capex_usd_m"] -= usd_m * d.capex_factor(p, t, s)
-            for t in d.operating_years[k]:
-                ledger[s, t]["fixed_opex_usd_m"] -= d.fixed_opex_usd_m[p, o]
+            for t in d.operating_years_in(k, s):
+                ledger[s, t]["fixed_opex_usd_m"] -= d.fixed_opex_usd_m[p, o] * d.opex_factor(p, t, s)
         for p, t in d.plant_years:
-            ledger[s, t]["variable_cost_usd_m"] -= per_t * d.variable_cost_usd_per_t[p] * val(m.feed[p, t, s])
+            ledger[s, t]["variable_cost_usd_m"] -= (
+                per_t * d.variable_cost_usd_per_t[p] * d.opex_factor(p, t, s) * val_at(m.feed, (p, t, s))
+            )
             for mineral in d.plant_minerals.get(p, []):
-                tonnes = val(m.spot_sale[p, mineral, t, s])
+                tonnes = val_at(m.spot_sale, (p, mineral, t, s))
                 ledger[s, t]["spot_sales_usd_m"] += (
                     per_t * d.spot_price_usd_per_t[mineral, t, s] * (1 - d.spot_sale_discount) * tonnes
                 )
+        for q, p, t in d.transfer_arcs:
+            tonnes = val_at(m.transfer, (q, p, t, s))
+            ledger[s, t]["logistics_usd_m"] -= per_t * d.transfer_cost_usd_per_t[q, p] * tonnes
+        for p, t, s_ in m.feed_spot_buy:
+            if s_ == s:
+                spot = d.spot_price_usd_per_t[d.feed_mineral[p], t, s]
+                ledger[s, t]["spot_purchases_usd_m"] -= (
+                    per_t * spot * (1 + d.spot_premium) * val(m.feed_spot_buy[p, t, s])
+                )
         for p, c, t in d.arcs:
-            tonnes = val(m.flow[p, c, t, s])
+            tonnes = val_at(m.flow, (p, c, t, s))
             ledger[s, t]["contract_revenue_usd_m"] += per_t * d.contract_price_usd_per_t[c, t, s] * tonnes
             ledger[s, t]["logistics_usd_m"] -= (
                 per_t * d.logistics_usd_per_t.get((p, d.contract_buyer[c]), 0.0) * tonnes
@@ -131,6 +215,8 @@ def cash_flows_table(m: pyo.ConcreteModel, d: ModelData) -> pd.DataFrame:
                 ledger[s, tenor[0]]["prepayments_received_usd_m"] += amount
                 for t in tenor:
                     ledger[s, t]["prepayments_repaid_usd_m"] -= amount / len(tenor)
+            if d.signing_cost_usd_m[c] > 0 and d.years_of_contract.get(c):
+                ledger[s, d.years_of_contract[c][0]]["signing_costs_usd_m"] -= d.signing_cost_usd_m[c]
     items = [
         "contract_revenue_usd_m",
         "spot_sales_usd_m",
@@ -142,6 +228,7 @@ def cash_flows_table(m: pyo.ConcreteModel, d: ModelData) -> pd.DataFrame:
         "capex_usd_m",
         "prepayments_received_usd_m",
         "prepayments_repaid_usd_m",
+        "signing_costs_usd_m",
     ]
     rows = []
     for (s, t), amounts in sorted(ledger.items()):
@@ -161,26 +248,58 @@ def cash_flows_table(m: pyo.ConcreteModel, d: ModelData) -> pd.DataFrame:
     )
 
 
+def plant_npv_usd_m(m: pyo.ConcreteModel, d: ModelData, key: tuple[str, str, int], owned: list[str]) -> float:
+    """Expected NPV of one funded plant as its project company sees it: its capex and opex, feed,
+    sales and deliveries; the contracts it owns (named or assigned: their spot-bought tonnes,
+    shortfalls and signing costs); transfers at ``transfer_price_usd_per_t`` (credited to the
+    producer, charged to the receiver with the logistics), feed bought spot."""
+    p = key[0]
+    npv = 0.0
+    for s in d.scenarios:
+        contribution = -fund_cost_npv_usd_m(d, key, s)
+        for t in d.operating_years_in(key, s):
+            df = d.discount_factor[t] * USD_M_PER_USD
+            cost = d.variable_cost_usd_per_t[p] * d.opex_factor(p, t, s)
+            contribution -= df * cost * val_at(m.feed, (p, t, s))
+            for mineral in d.plant_minerals.get(p, []):
+                spot = d.spot_price_usd_per_t[mineral, t, s] * (1 - d.spot_sale_discount)
+                contribution += df * spot * val_at(m.spot_sale, (p, mineral, t, s))
+                for _, c, _ in d.arcs_by_plant_mineral_year.get((p, mineral, t), []):
+                    margin = d.contract_price_usd_per_t[c, t, s] - d.logistics_usd_per_t.get(
+                        (p, d.contract_buyer[c]), 0.0
+                    )
+                    contribution += df * margin * val_at(m.flow, (p, c, t, s))
+            for q, to, _ in d.transfers_out.get((p, t), []):
+                price = transfer_price_usd_per_t(d, d.feed_mineral[to], t, s)
+                contribution += df * price * val_at(m.transfer, (q, to, t, s))
+            for q, to, _ in d.transfers_in.get((p, t), []):
+                price = transfer_price_usd_per_t(d, d.feed_mineral[to], t, s)
+                contribution -= (
+                    df * (price + d.transfer_cost_usd_per_t[q, to]) * val_at(m.transfer, (q, to, t, s))
+                )
+            if p in d.feed_mineral:
+                spot = d.spot_price_usd_per_t[d.feed_mineral[p], t, s] * (1 + d.spot_premium)
+                contribution -= df * spot * val_at(m.feed_spot_buy, (p, t, s))
+        for c in owned:
+            for t in d.years_of_contract.get(c, []):
+                df = d.discount_factor[t] * USD_M_PER_USD
+                spot = d.spot_price_usd_per_t[d.contract_mineral[c], t, s] * (1 + d.spot_premium)
+                margin = d.contract_price_usd_per_t[c, t, s] - spot
+                contribution += df * margin * val_at(m.spot_buy, (c, t, s))
+                penalty = d.shortfall_penalty_usd_per_t[c] or 0.0
+                contribution -= df * penalty * val_at(m.shortfall, (c, t, s))
+        npv += d.probability[s] * contribution
+    return npv - sum(signing_cost_npv_usd_m(d, c) for c in owned)
+
+
 def funded_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFrame:
     projects = case.table("Projects").set_index("project")
+    signed = signed_contracts(m, d)
+    owner = {c: serving_plant(m, d, c) for c in signed}
     rows = []
     for k in funded_keys(m, d):
         p, o, y = k
-        npv = 0.0
-        for s in d.scenarios:
-            contribution = -fund_cost_npv_usd_m(d, k, s)
-            for t in d.operating_years[k]:
-                df = d.discount_factor[t]
-                contribution -= df * USD_M_PER_USD * d.variable_cost_usd_per_t[p] * val(m.feed[p, t, s])
-                for mineral in d.plant_minerals.get(p, []):
-                    spot = d.spot_price_usd_per_t[mineral, t, s] * (1 - d.spot_sale_discount)
-                    contribution += df * USD_M_PER_USD * spot * val(m.spot_sale[p, mineral, t, s])
-                    for _, c, _ in d.arcs_by_plant_mineral_year.get((p, mineral, t), []):
-                        margin = d.contract_price_usd_per_t[c, t, s] - d.logistics_usd_per_t.get(
-                            (p, d.contract_buyer[c]), 0.0
-                        )
-                        contribution += df * USD_M_PER_USD * margin * val(m.flow[p, c, t, s])
-            npv += d.probability[s] * contribution
+        npv = plant_npv_usd_m(m, d, k, [c for c in signed if owner[c] == p])
         operating = d.operating_years[k]
         rows.append(
             {
@@ -220,7 +339,7 @@ def signed_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFrame
             weight = d.probability[s]
             for t in d.years_of_contract.get(c, []):
                 delivered += weight * sum(
-                    val(m.flow[p, c, t, s]) for p, _, _ in d.arcs_by_contract_year.get((c, t), [])
+                    val_at(m.flow, (p, c, t, s)) for p, _, _ in d.arcs_by_contract_year.get((c, t), [])
                 )
                 if (c, t, s) in m.spot_buy:
                     bought += weight * val(m.spot_buy[c, t, s])
@@ -242,6 +361,8 @@ def signed_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFrame
                 "shortfall_t": short,
                 "prepayment_usd_m": d.prepayment_usd_m[c],
                 "prepayment_benefit_usd_m": prepayment_benefit_npv_usd_m(d, c),
+                "served_by": serving_plant(m, d, c) or "",
+                "signing_cost_usd_m": d.signing_cost_usd_m[c],
             }
         )
     columns = [
@@ -258,6 +379,8 @@ def signed_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFrame
         "shortfall_t",
         "prepayment_usd_m",
         "prepayment_benefit_usd_m",
+        "served_by",
+        "signing_cost_usd_m",
     ]
     return pd.DataFrame(rows, columns=columns)
 
@@ -268,7 +391,8 @@ def coverage_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFra
     for r in records(demand):
         mineral, t = str(r["mineral"]), int(r["year"])
         for s in d.scenarios:
-            covered = sum(val(m.flow[p, c, t_, s]) for p, c, t_ in d.coverage_arcs.get((mineral, t), []))
+            covered = sum(val_at(m.flow, (p, c, t_, s)) for p, c, t_ in d.coverage_arcs.get((mineral, t), []))
+            applies = d.coverage_applies(mineral, t, s)
             rows.append(
                 {
                     "mineral": mineral,
@@ -276,10 +400,11 @@ def coverage_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFra
                     "scenario": s,
                     "demand_t": float(r["demand_t"]),
                     "min_coverage": float(r["min_coverage"]),
-                    "required_t": float(r["demand_t"]) * float(r["min_coverage"]),
+                    "required_t": float(r["demand_t"]) * float(r["min_coverage"]) if applies else 0.0,
                     "covered_t": covered,
                     "coverage_share": covered / float(r["demand_t"]) if float(r["demand_t"]) > 0 else None,
                     "country": r["country"],
+                    "applies": applies,
                 }
             )
     return pd.DataFrame(
@@ -294,6 +419,7 @@ def coverage_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFra
             "covered_t",
             "coverage_share",
             "country",
+            "applies",
         ],
     )
 
@@ -315,7 +441,7 @@ def expected_revenue_by_contract(m: pyo.ConcreteModel, d: ModelData) -> dict[str
         weight = d.probability[s]
         for p, c, t in d.arcs:
             revenue[c] += (
-                weight * d.discount_factor[t] * d.price_usd_m_per_t(c, t, s) * val(m.flow[p, c, t, s])
+                weight * d.discount_factor[t] * d.price_usd_m_per_t(c, t, s) * val_at(m.flow, (p, c, t, s))
             )
         for c, t in d.contract_years:
             if (c, t, s) in m.spot_buy:

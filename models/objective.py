@@ -3,16 +3,19 @@
 NPV[s], USD m, discounted to ``base_year`` with df[t] = (1 + r) ** -(t - base_year):
 
     + contract revenue    sum df[t] price[c,t,s] (flow + spot_buy)
-    - logistics           sum df[t] cost[p,buyer(c)] flow
+    - logistics           sum df[t] cost[p,buyer(c)] flow + sum df[t] cost[q,p] transfer
     + spot sales          sum df[t] spot[m,t,s] (1 - spot_sale_discount) spot_sale
-    - spot purchases      sum df[t] spot[m,t,s] (1 + spot_premium) spot_buy
-    - variable cost       sum df[t] variable_cost[p] feed
+    - spot purchases      sum df[t] spot[m,t,s] (1 + spot_premium) (spot_buy + feed_spot_buy)
+    - variable cost       sum df[t] variable_cost[p] x opex shock x feed
     - shortfall penalties sum df[t] penalty[c] shortfall
-    - capex and opex      sum fund[p,o,y] (capex x shock x sum_{spend years} df / build + opex x sum_{running} df)
+    - capex and opex      sum fund[p,o,y] (capex x shock over the scenario's spend years + opex x opex shock
+                          over its operating years, discounted; a delay moves both)
     + prepayments         sum sign[c] prepayment[c] (df[start] - mean_{tenor} df)
+    - signing costs       sum sign[c] signing_cost[c] df[first year of c]
 
 A prepayment is financing: received at the start, repaid evenly over the tenor; only the
-benefit of having the money early enters NPV.
+benefit of having the money early enters NPV. A transfer between plants moves no money
+inside the portfolio: only its logistics cost enters NPV.
 """
 
 from __future__ import annotations
@@ -28,10 +31,20 @@ def fund_cost_npv_usd_m(d: ModelData, key: FundKey, scenario: str) -> float:
     p, o, _ = key
     capex = sum(
         d.discount_factor[t] * usd_m * d.capex_factor(p, t, scenario)
-        for t, usd_m in d.capex_spend_usd_m[key].items()
+        for t, usd_m in d.capex_spend_in(key, scenario).items()
     )
-    opex = d.fixed_opex_usd_m[p, o] * sum(d.discount_factor[t] for t in d.operating_years[key])
+    opex = d.fixed_opex_usd_m[p, o] * sum(
+        d.discount_factor[t] * d.opex_factor(p, t, scenario) for t in d.operating_years_in(key, scenario)
+    )
     return capex + opex
+
+
+def signing_cost_npv_usd_m(d: ModelData, contract: str) -> float:
+    """Discounted cost of signing a contract, paid in its first year within the horizon."""
+    years = d.years_of_contract.get(contract)
+    if not d.signing_cost_usd_m[contract] or not years:
+        return 0.0
+    return d.signing_cost_usd_m[contract] * d.discount_factor[years[0]]
 
 
 def prepayment_benefit_npv_usd_m(d: ModelData, contract: str) -> float:
@@ -52,6 +65,7 @@ def operations_npv_usd_m(m: pyo.ConcreteModel, d: ModelData, s: str, t: int) -> 
         * (d.contract_price_usd_per_t[c, t, s] - d.logistics_usd_per_t.get((p, d.contract_buyer[c]), 0.0))
         * m.flow[p, c, t, s]
         for p, c, _ in d.arcs_by_year.get(t, [])
+        if (p, c, t, s) in m.flow
     )
     spot_sales = sum(
         df
@@ -60,6 +74,7 @@ def operations_npv_usd_m(m: pyo.ConcreteModel, d: ModelData, s: str, t: int) -> 
         * m.spot_sale[p, mineral, t, s]
         for p in d.plants_by_year.get(t, [])
         for mineral in d.plant_minerals.get(p, [])
+        if (p, mineral, t, s) in m.spot_sale
     )
     spot_buys = sum(
         df
@@ -71,13 +86,34 @@ def operations_npv_usd_m(m: pyo.ConcreteModel, d: ModelData, s: str, t: int) -> 
         for c in d.contracts_by_year.get(t, [])
         if (c, t, s) in m.spot_buy
     )
-    variable = sum(df * d.variable_cost_usd_per_t[p] * m.feed[p, t, s] for p in d.plants_by_year.get(t, []))
+    variable = sum(
+        df * d.variable_cost_usd_per_t[p] * d.opex_factor(p, t, s) * m.feed[p, t, s]
+        for p in d.plants_by_year.get(t, [])
+        if (p, t, s) in m.feed
+    )
     penalties = sum(
         df * (d.shortfall_penalty_usd_per_t[c] or 0.0) * m.shortfall[c, t, s]
         for c in d.contracts_by_year.get(t, [])
         if (c, t, s) in m.shortfall
     )
-    return revenue + spot_sales + spot_buys - variable - penalties
+    return revenue + spot_sales + spot_buys - variable - penalties - value_chain_cost_usd_m(m, d, s, t)
+
+
+def value_chain_cost_usd_m(m: pyo.ConcreteModel, d: ModelData, s: str, t: int) -> Any:
+    """Discounted cost of feeding plants from plants (logistics) and from the spot market in year t."""
+    df = d.discount_factor[t] * USD_M_PER_USD
+    transfers = sum(
+        df * d.transfer_cost_usd_per_t[q, p] * m.transfer[q, p, t, s]
+        for p in d.feed_mineral
+        for q, _, _ in d.transfers_in.get((p, t), [])
+        if (q, p, t, s) in m.transfer and d.transfer_cost_usd_per_t[q, p]
+    )
+    bought = sum(
+        df * d.spot_price_usd_per_t[f, t, s] * (1 + d.spot_premium) * m.feed_spot_buy[p, t, s]
+        for p, f in d.feed_mineral.items()
+        if (p, t, s) in m.feed_spot_buy
+    )
+    return transfers + bought
 
 
 def decisions_npv_usd_m(m: pyo.ConcreteModel, d: ModelData, s: str) -> Any:
@@ -86,7 +122,10 @@ def decisions_npv_usd_m(m: pyo.ConcreteModel, d: ModelData, s: str) -> Any:
     prepayments = sum(
         prepayment_benefit_npv_usd_m(d, c) * m.sign[c] for c in d.contracts if d.prepayment_usd_m[c] > 0
     )
-    return prepayments - plants
+    signing = sum(
+        signing_cost_npv_usd_m(d, c) * m.sign[c] for c in d.contracts if d.signing_cost_usd_m[c] > 0
+    )
+    return prepayments - plants - signing
 
 
 def add_npv_ledger(m: pyo.ConcreteModel, d: ModelData) -> None:

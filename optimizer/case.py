@@ -45,6 +45,7 @@ class Settings:
     time_limit_s: float = 600.0
     mip_gap: float = 1e-4
     mip_abs_gap_usd_m: float | None = None
+    single_plant: bool = False
 
     @property
     def years(self) -> range:

@@ -406,7 +406,7 @@ def test_unknown_setting_suggests_the_closest(tmp_path: Path) -> None:
     assert problems(case_file(tmp_path, {"budget_usd": 5})) == [
         "Settings!A6: setting is 'budget_usd'; did you mean budget_usd_m? use one of: "
         "base_year, end_year, discount_rate, budget_usd_m, annual_budget_usd_m, risk_aversion, cvar_alpha, "
-        "min_cvar_npv_usd_m, spot_premium, spot_sale_discount, time_limit_s, mip_gap, mip_abs_gap_usd_m"
+        "min_cvar_npv_usd_m, spot_premium, spot_sale_discount, time_limit_s, mip_gap, mip_abs_gap_usd_m, single_plant"
     ]
 
 
