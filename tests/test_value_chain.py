@@ -323,3 +323,40 @@ def test_an_export_cap_on_lithium_to_japan_leaves_the_contract_unsigned(run: Any
         Contracts=contracts, **one_scenario({"field": "export", "target": "lithium", "multiplier": 0.6})
     )
     assert signed(mild) == ["K"]  # 80 t <= 90 t
+
+
+# --- Bad input -------------------------------------------------------------------------------
+
+
+def test_bad_value_chain_inputs_are_reported_at_their_cells_in_one_run(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from optimizer.cli import main
+
+    projects = projects_with(A={"ramp_up": "0.5,abc"}, B={"ramp_up": "1.5"})
+    contract = {**K, "project": "A", "single_plant": True, "signing_cost_usd_m": -1}
+    sheets = one_year_case(
+        Projects=projects,
+        Contracts=[contract],
+        Logistics=[{"project": "A", "buyer": "B", "cost_usd_per_t": 10}],
+        **one_scenario(
+            {"field": "delay", "target": "A", "multiplier": 1.5},
+            {"field": "floor", "target": "nobody", "multiplier": 2},
+            {"field": "export", "target": "A", "multiplier": 0.5},
+        ),
+    )
+    path = write_workbook(tmp_path / "bad.xlsx", sheets, ONE_YEAR)
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2
+    for where in (
+        "Projects!F2: ramp_up '0.5,abc' is not a list of shares;",
+        "Projects!F3: ramp_up '1.5' has 1.5, not a share above 0 and at most 1;",
+        "Contracts!J2: single_plant is TRUE but the contract names its plant (A);",
+        "Contracts!K2: signing_cost_usd_m is -1",
+        "Logistics!B2: project B does not take A's output as feed",
+        "Shocks!D2: a delay shock adds whole years, not 1.5;",
+        "Shocks!C3: a floor shock cannot target 'nobody';",
+        "Shocks!D3: a floor shock's multiplier is a share, not 2;",
+        "Shocks!C4: an export shock cannot target 'A';",
+    ):
+        assert where in result.output

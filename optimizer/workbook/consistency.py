@@ -316,6 +316,27 @@ def logistics_between_plants(tables: dict[str, pd.DataFrame], raw: dict[str, Raw
     return problems
 
 
+def single_plant_needs_no_project(
+    tables: dict[str, pd.DataFrame], raw: dict[str, RawTable]
+) -> list[InputProblem]:
+    """``single_plant`` TRUE asks the optimiser to choose the plant: a contract naming its
+    ``project`` already has one, so the two together are a contradiction, not a choice."""
+    if "Contracts" not in raw or "single_plant" not in tables["Contracts"]:
+        return []
+    problems = []
+    for label, row in tables["Contracts"].iterrows():
+        if row["single_plant"] is True and isinstance(row["project"], str):
+            problems.append(
+                InputProblem(
+                    "Contracts",
+                    raw["Contracts"].cell("single_plant", row_number(label)),
+                    f"single_plant is TRUE but the contract names its plant ({row['project']})",
+                    "clear project to let the optimiser choose the plant, or clear single_plant",
+                )
+            )
+    return problems
+
+
 def year_ranges(years: list[int]) -> str:
     """``[2027, 2028, 2029, 2033]`` -> ``'2027-2029, 2033'``."""
     runs: list[list[int]] = []
@@ -359,6 +380,7 @@ def cross_sheet_problems(
         *feedstocks_listed(tables, raw),
         *ramp_ups(tables, raw),
         *logistics_between_plants(tables, raw),
+        *single_plant_needs_no_project(tables, raw),
         *feedstock_years_listed(base_year, end_year, tables, raw),
         *scenario_probabilities(tables, raw),
     ]

@@ -326,7 +326,7 @@ def shock_targets(tables: dict[str, pd.DataFrame], raw: RawTable) -> list[InputP
                 InputProblem(
                     "Shocks",
                     raw.cell("target", row_number(excel_row)),
-                    f"a {field} shock cannot target {target!r}",
+                    f"{article(field)} {field} shock cannot target {target!r}",
                     f"name {allowed[field][1]}, or * for all",
                 )
             )
@@ -347,7 +347,7 @@ def shock_targets(tables: dict[str, pd.DataFrame], raw: RawTable) -> list[InputP
                 InputProblem(
                     "Shocks",
                     cell,
-                    f"a {field} shock's multiplier is a share, not {multiplier:g}",
+                    f"{article(field)} {field} shock's multiplier is a share, not {multiplier:g}",
                     "use 0 to 1",
                 )
             )
@@ -391,3 +391,8 @@ def limit_members(tables: dict[str, pd.DataFrame], raw: RawTable) -> list[InputP
                 )
             )
     return problems
+
+
+def article(word: str) -> str:
+    """``a`` or ``an`` before ``word`` (an export shock, a floor shock)."""
+    return "an" if word[:1].lower() in "aeiou" else "a"
