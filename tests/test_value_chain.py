@@ -360,3 +360,24 @@ def test_bad_value_chain_inputs_are_reported_at_their_cells_in_one_run(tmp_path:
         "Shocks!C4: an export shock cannot target 'A';",
     ):
         assert where in result.output
+
+
+def test_benders_decomposes_transfers_and_delays_like_the_extensive_form(tmp_path: Path) -> None:
+    # Two years, two scenarios: black mass dearer in one, the refinery a year late in the other.
+    sheets = one_year_case(
+        **CHAIN,
+        Logistics=[{"project": "R", "buyer": "H", "cost_usd_per_t": 100}],
+        Contracts=[{**K, "end_year": 2027}],
+        Scenarios=[{"scenario": "dear", "probability": 0.5}, {"scenario": "late", "probability": 0.5}],
+        Shocks=[
+            {"scenario": "dear", "field": "price", "target": "black_mass", "multiplier": 2},
+            {"scenario": "late", "field": "delay", "target": "H", "multiplier": 1},
+        ],
+    )
+    path = write_workbook(tmp_path / "chain.xlsx", sheets, {**ONE_YEAR, **CHAIN_SETTINGS, "end_year": 2027})
+    case = Case.from_excel(path)
+    extensive = plan(case, method="extensive", time_limit_s=math.inf, stochastic_value=False)
+    decomposed = plan(case, method="benders", time_limit_s=math.inf, stochastic_value=False)
+    assert extensive.status == decomposed.status == "optimal"
+    assert decomposed.objective_usd_m == pytest.approx(extensive.objective_usd_m, rel=1e-6)
+    assert funded(decomposed) == funded(extensive) == ["H", "R"]
