@@ -109,6 +109,9 @@ def test_refinery_takes_the_recyclers_black_mass_at_its_logistics_cost(run: Any)
     assert list(zip(t["from_project"], t["to_project"], t["source"], strict=True)) == [("R", "H", "plant")]
     assert float(t["tonnes"].iloc[0]) == pytest.approx(100)
     assert float(t["cost_usd_m"].iloc[0]) == pytest.approx(0.01)
+    # Plant level: R sells to H at what spot would pay it (2,850/t); H pays that and the haul.
+    owned = result.funded.set_index("project")["npv_contribution_usd_m"].to_dict()
+    assert owned == pytest.approx({"R": 0.285 - 0.1, "H": 0.6 - 0.285 - 0.01 - 0.1})
     flows = result.flows[result.flows["source"] == "transfer"]
     assert list(zip(flows["project"], flows["to_project"], strict=True)) == [("R", "H")]
     assert float(flows["tonnes"].iloc[0]) == pytest.approx(100)
@@ -225,6 +228,9 @@ def test_a_single_plant_contract_is_served_by_one_plant_that_owns_it(run: Any) -
     assert single.objective_usd_m == pytest.approx(1.20 + 0.50 - 0.7, rel=REL)
     to_k = single.flows[single.flows["contract"] == "K"]
     assert set(to_k["project"]) == {"A"}
+    assert list(single.signed["served_by"]) == ["A"]
+    owned = single.funded.set_index("project")["npv_contribution_usd_m"].to_dict()
+    assert owned == pytest.approx({"A": 1.20 - 0.5, "B": 0.50 - 0.2})
     by_setting = run({"single_plant": True}, Contracts=[{**K, "max_tpa": 120}])
     assert by_setting.objective_usd_m == pytest.approx(single.objective_usd_m, rel=REL)
 
