@@ -80,7 +80,8 @@ def test_flows_only_on_allowed_arcs(result: Plan, case: Case) -> None:
 
 
 def test_contract_volumes_within_bands(result: Plan, case: Case) -> None:
-    by_contract_year = result.flows.groupby(["scenario", "contract", "year"])["tonnes"].sum().reset_index()
+    to_contracts = result.flows[result.flows["source"] != "transfer"]  # transfers feed plants
+    by_contract_year = to_contracts.groupby(["scenario", "contract", "year"])["tonnes"].sum().reset_index()
     max_tpa = dict(zip(result.signed["contract"], result.signed["max_tpa"], strict=True))
     for row in records(by_contract_year):
         assert row["tonnes"] <= max_tpa[row["contract"]] + TOL
@@ -127,9 +128,11 @@ def test_example_risk_results(result: Plan) -> None:
     risk = dict(zip(result.risk["metric"], result.risk["value"], strict=True))
     assert risk["cvar_usd_m"] <= risk["value_at_risk_usd_m"] <= risk["expected_npv_usd_m"]
     assert risk["worst_scenario_npv_usd_m"] <= risk["cvar_usd_m"]
-    assert risk["value_of_stochastic_solution_usd_m"] >= -1e-6 * abs(risk["expected_npv_usd_m"]), (
-        "mip gap aside, VSS >= 0"
-    )
+    vss = risk["value_of_stochastic_solution_usd_m"]
+    if math.isnan(vss):  # the average scenario's plan cannot operate in a stress (refinery_delay)
+        assert any("infeasible in at least one scenario" in m for m in result.messages), result.messages
+    else:
+        assert vss >= -1e-6 * abs(risk["expected_npv_usd_m"]), "mip gap aside, VSS >= 0"
     shares = result.limit_shares
     assert (shares["share"] <= shares["max_share"] + 1e-6).all()
 
