@@ -704,9 +704,8 @@ SCENARIOS: list[dict[str, Any]] = [
                      "overrun hits NPV.",
          notes=None),
     dict(scenario="refinery_delay", probability=0.10, source=S_ROCHESTER,
-         description="Lender stress: hydromet refineries take a year longer to build (capex spread over the longer build) and "
-                     "ramp up slowly, 30% of capacity in the first operating year, 60% in the second (Li-Cycle Rochester was "
-                     "paused in construction).",
+         description="Lender stress: hydromet refineries take a year longer to build (capex spread over the longer build), then "
+                     "ramp up as planned, 50% then 80% (Li-Cycle Rochester was paused in construction).",
          notes=None),
     dict(scenario="india_export_curb", probability=0.05, source=IREL_2025,
          description="Lender stress: India curbs rare-earth exports to Japan, 2028-2035: at most 25% of the plants' NdPr, Dy and Tb "
@@ -746,8 +745,6 @@ SHOCKS: list[dict[str, Any]] = [
          source="assumption", notes="variable and fixed operating costs"),
     dict(scenario="refinery_delay", field="delay", target="hydromet_refinery", from_year=None, to_year=None, multiplier=1,
          source=S_ROCHESTER, notes="one more year of construction"),
-    dict(scenario="refinery_delay", field="ramp_up", target="hydromet_refinery", from_year=None, to_year=None, multiplier=0.3,
-         source="assumption", notes="30%, 60%, 90%, then full"),
     *[dict(scenario="pgm_slump", field="floor", target=c, from_year=2027, to_year=2035, multiplier=0,
            source="assumption", notes="buyer pays the index only: floors far above market are not honoured")
       for c in ("PT_TTS_14Y", "PD_MC_8Y")],

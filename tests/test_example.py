@@ -151,7 +151,7 @@ def test_example_frontier_is_monotone(case: Case) -> None:
 @pytest.mark.slow
 def test_example_frontier_is_a_real_trade_off(case: Case) -> None:
     # Issue 13: with the lender stresses the safest plan costs expected NPV. Measured: E[NPV]
-    # 266.3 -> 249.7 and CVaR 132.6 -> 139.6 over three points (about 16 min on a busy 2-core box).
+    # 282.1 -> 258.1 and CVaR 145.1 -> 146.8 over three points (about 3 min).
     from optimizer.analyses.frontier import frontier
 
     points = frontier(case, points=3, time_limit_s=math.inf)
