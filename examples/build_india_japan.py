@@ -108,10 +108,11 @@ PRICE = {
 }
 
 MINERALS: list[dict[str, Any]] = [
-    dict(mineral="black_mass", price_usd_per_t=PRICE["black_mass"], spot_availability_tpa=None,
+    dict(mineral="black_mass", price_usd_per_t=PRICE["black_mass"], spot_availability_tpa=12000,
          source=f"assumption: payables on contained metal at DOMAIN 2.4 prices; composition {S_BM_COMP}",
          notes="t of NMC-rich black mass (Li 3.2%, Ni 18%, Co 7%). Contained value ~USD 6,600/t (Ni 2,700 + Co 2,310 + Li 1,580); "
-               "assumed payables 62.5% on Ni and Co and 10% on Li give ~USD 3,300/t. No public index in DOMAIN.md."),
+               "assumed payables 62.5% on Ni and Co and 10% on Li give ~USD 3,300/t. No public index in DOMAIN.md. Spot availability 12,000 t/yr: "
+               "black mass on the Indian market (domestic and imported) a refinery can buy, besides its own recyclers' (assumption)."),
     dict(mineral="lithium_carbonate", price_usd_per_t=PRICE["lithium_carbonate"], spot_availability_tpa=None,
          source=f"{S_LI}; {S_LI_CN}",
          notes="t Li2CO3 (LCE), battery grade 99.5%. USD 9.1-9.4/kg CIF China (31 Dec 2024), midpoint 9.25/kg = 9,250/t. "
@@ -202,10 +203,11 @@ PROJECTS: list[dict[str, Any]] = [
     dict(
         row=dict(project="LOH_TN_REF", sponsor="Lohum Cleantech", state="Tamil Nadu", kind="hydromet_refinery",
                  feedstock="black_mass", earliest_year=2026, latest_year=2030, build_years=3, life_years=None,
-                 variable_cost_usd_per_t=4100, requires="LOH_TN_BM", exclusive_group=None, decision=None,
+                 variable_cost_usd_per_t=800, requires="LOH_TN_BM", exclusive_group=None, decision=None, ramp_up="0.5,0.8",
                  source=f"{S_LOHUM_KGI}; {S_LOHUM_SCALE}; capex {S_LICYCLE_CAPEX}",
-                 notes="Hydromet refinery to battery-grade Li2CO3, NiSO4, CoSO4 and graphite, co-located with LOH_TN_BM (requires it). Variable cost = "
-                       "black mass at market 3,300 + reagents/energy ~800 USD/t (assumption). Loses money at 2025 trough prices at the Li-Cycle capex "
+                 notes="Hydromet refinery to battery-grade Li2CO3, NiSO4, CoSO4 and graphite, co-located with LOH_TN_BM (requires it), "
+                       "which ships it black mass at USD 50/t; the rest bought at market. Variable cost = reagents/energy ~800 USD/t "
+                       "(assumption). Ramp-up 50% then 80% (hydromet plants take years to reach nameplate, cf. Li-Cycle). Loses money at 2025 trough prices at the Li-Cycle capex "
                        "anchor: only Japanese demand coverage and contracts justify it. " + ILLUSTRATIVE),
         options=[("small", 4000, 116.0, 3.5), ("medium", 8000, 216.0, 6.5), ("large", 12000, 300.0, 9.0)],
         yields=hydromet_yields(0.95, BM_LI, BM_NI, BM_CO, BM_GR),
@@ -229,10 +231,11 @@ PROJECTS: list[dict[str, Any]] = [
     dict(
         row=dict(project="ATT_AP_REF", sponsor="Attero Recycling", state="Andhra Pradesh", kind="hydromet_refinery",
                  feedstock="black_mass", earliest_year=2027, latest_year=2031, build_years=3, life_years=None,
-                 variable_cost_usd_per_t=4100, requires=None, exclusive_group="attero_refinery", decision=None,
+                 variable_cost_usd_per_t=800, requires=None, exclusive_group="attero_refinery", decision=None, ramp_up="0.5,0.8",
                  source=f"{S_ATTERO_YIELD}; capex {S_LICYCLE_CAPEX}",
                  notes="Greenfield hydromet refinery near a port (Attero plans a 100,000 t/yr plant in Andhra Pradesh). Alternative site to ATT_UK_REF "
-                       "(exclusive_group). Buys black mass at market. " + ILLUSTRATIVE),
+                       "(exclusive_group). Takes black mass from the portfolio's recyclers (haul by road) or at market; variable cost = reagents/"
+                       "energy ~800 USD/t (assumption); ramp-up 50% then 80%. " + ILLUSTRATIVE),
         options=[("small", 5000, 140.0, 4.2), ("medium", 10000, 260.0, 7.8), ("large", 15000, 360.0, 10.8)],
         yields=hydromet_yields(0.97, BM_LI, BM_NI, BM_CO, BM_GR),
         yield_source=f"black mass Li 3.2%, Ni 18%, Co 7%, graphite 20% ({S_BM_COMP}) x 97% recovery (Attero claims ~98%: {S_ATTERO_YIELD}); "
@@ -242,10 +245,10 @@ PROJECTS: list[dict[str, Any]] = [
     dict(
         row=dict(project="ATT_UK_REF", sponsor="Attero Recycling", state="Uttarakhand", kind="hydromet_refinery",
                  feedstock="black_mass", earliest_year=2026, latest_year=2030, build_years=3, life_years=None,
-                 variable_cost_usd_per_t=4100, requires="ATT_UK_BM", exclusive_group="attero_refinery", decision=None,
+                 variable_cost_usd_per_t=800, requires="ATT_UK_BM", exclusive_group="attero_refinery", decision=None, ramp_up="0.5,0.8",
                  source=f"{S_ATTERO_YIELD}; capex {S_LICYCLE_CAPEX}",
-                 notes="Brownfield alternative to ATT_AP_REF at Roorkee (exclusive_group attero_refinery), fed by ATT_UK_BM (requires it); slightly lower "
-                       "capex, higher inland logistics. " + ILLUSTRATIVE),
+                 notes="Brownfield alternative to ATT_AP_REF at Roorkee (exclusive_group attero_refinery), fed by ATT_UK_BM (requires it; USD 50/t on site), "
+                       "the rest at market; slightly lower capex, higher inland logistics; variable cost ~800 USD/t; ramp-up 50% then 80%. " + ILLUSTRATIVE),
         options=[("small", 5000, 135.0, 4.0), ("large", 10000, 250.0, 7.5)],
         yields=hydromet_yields(0.97, BM_LI, BM_NI, BM_CO, BM_GR),
         yield_source=f"as ATT_AP_REF: {S_BM_COMP}; {S_ATTERO_YIELD}",
@@ -254,11 +257,11 @@ PROJECTS: list[dict[str, Any]] = [
     dict(
         row=dict(project="RUB_GJ_REF", sponsor="Rubamin", state="Gujarat", kind="hydromet_refinery",
                  feedstock="black_mass", earliest_year=2026, latest_year=2029, build_years=2, life_years=None,
-                 variable_cost_usd_per_t=4500, requires=None, exclusive_group=None, decision=None,
+                 variable_cost_usd_per_t=1200, requires=None, exclusive_group=None, decision=None,
                  source=f"assumption; capex anchor {S_LICYCLE_CAPEX}",
                  notes="Brownfield expansion of a cobalt refinery at Vadodara taking the Co-rich (consumer-electronics, LCO) fraction of Indian black mass; "
-                       "no graphite circuit. Variable cost = Co-rich black mass ~3,800 + processing ~700 USD/t (assumption). Counted in the same "
-                       "black_mass feedstock pool. " + ILLUSTRATIVE),
+                       "no graphite circuit. Black mass from the portfolio's recyclers or at market (3,300); variable cost = processing ~700 + "
+                       "~500 USD/t premium for the Co-rich fraction over the market grade (assumption). " + ILLUSTRATIVE),
         options=[("small", 3000, 66.0, 2.0), ("large", 6000, 120.0, 3.6)],
         yields=hydromet_yields(0.95, LCO_LI, LCO_NI, LCO_CO, None),
         yield_source=f"assumption: Co-rich black mass Li 3.5%, Ni 6%, Co 15% (within DOMAIN ranges, {S_BM_COMP}) x 95% recovery ({S_REDWOOD})",
@@ -392,6 +395,8 @@ def contract(
     penalty: float,
     prep: float | None = None,
     decision: str | None = None,
+    single_plant: bool | None = None,
+    spot_cover: bool | None = None,
     source: str,
     notes: str,
 ) -> dict[str, Any]:
@@ -401,7 +406,8 @@ def contract(
         contract=name, buyer=buyer, mineral=mineral, project=project, start_year=start, end_year=end,
         min_tpa=min_tpa, max_tpa=max_tpa, price_usd_per_t=price, index_discount=disc,
         floor_usd_per_t=floor, cap_usd_per_t=cap, shortfall_penalty_usd_per_t=penalty,
-        prepayment_usd_m=prep, decision=decision, source=source, notes=notes,
+        prepayment_usd_m=prep, decision=decision, single_plant=single_plant, spot_cover=spot_cover,
+        source=source, notes=notes,
     )  # fmt: skip
 
 
@@ -505,10 +511,6 @@ FEED_ANCHORS: dict[str, tuple[dict[int, float], str, str]] = {
                   f"assumption; cf. Indian capacity {S_LOHUM_INPUT}; {S_ATTERO_YIELD}",
                   "t/yr of collectable spent Li-ion modules/cells and production scrap in India (assumption, grows with EV/e-2W retirements). "
                   "Binds the pre-processors (up to 80,000 t/yr of capacity) until about 2030."),
-    "black_mass": ({2026: 8000, 2030: 16000, 2035: 24000, 2040: 32000},
-                   "assumption",
-                   "t/yr of black mass on the Indian market available to refineries (domestic and imported). Exogenous: the model does not pass "
-                   "pre-processor output to refineries."),
     "magnet_scrap": ({2026: 800, 2030: 1600, 2035: 2600, 2040: 3500},
                      "assumption (no Indian magnet-scrap figure in DOMAIN.md)",
                      "t/yr of NdFeB production swarf and end-of-life magnets (motors, HDDs) collectable in India; binding (up to 3,900 t/yr of capacity)."),
@@ -583,6 +585,31 @@ LOGISTICS: list[dict[str, Any]] = [
     )
     for p in PROJECTS
     for b in BUYERS
+]
+
+# Plant -> plant: black mass from the portfolio's pre-processors to its refineries (road haul of a
+# hazardous powder: USD 50/t on a shared site, else ~100 plus the inland surcharges of both ends).
+TRANSFER_SOURCE = "assumption: road haul of black mass (dangerous goods) between Indian sites"
+
+
+def transfer_cost(origin: dict[str, Any], destination: dict[str, Any]) -> float:
+    if origin["state"] == destination["state"]:
+        return 50.0
+    return 100.0 + INLAND.get(origin["state"], 0.0) + INLAND.get(destination["state"], 0.0)
+
+
+LOGISTICS += [
+    dict(
+        project=q["row"]["project"],
+        buyer=p["row"]["project"],
+        cost_usd_per_t=transfer_cost(q["row"], p["row"]),
+        source=TRANSFER_SOURCE,
+        notes="co-located" if q["row"]["state"] == p["row"]["state"] else None,
+    )
+    for p in PROJECTS
+    if p["row"]["feedstock"] == "black_mass"
+    for q in PROJECTS
+    if "black_mass" in q["yields"]
 ]
 
 # --- what-ifs (optimize whatif) -------------------------------------------------------------------
@@ -660,16 +687,23 @@ SETTING_VALUES: dict[str, tuple[Any, str, str | None]] = {
     "prepayment_rate": (0.08, "assumption: no public rate (PLS-Canmax's USD 100m was interest-free, a buyer concession)",
                         "Buyer prepayments are senior financing repaid whatever is delivered: priced near the debt rate."),
     "contingency_usd_m": (None, "assumption", "Blank: the plan reports, per scenario and year, the standby money overruns need (Funding)."),
+    "single_plant": (False, "assumption", "Contracts name their plant where the seller is known; the rest may be served by any mix."),
 }
 
 # Per-kind financing: lenders do not take merchant price risk (DOMAIN 5, Verdigris Capital,
 # secondary), and black mass has no public index and only 5-7 year contracts in this case.
 # Hydromet refineries lose money at 2025 trough prices (About: economics), so no lender would
 # size debt on them: the lithium coverage target makes them a strategic, equity-funded
-# investment (cf. JOGMEC equity in Lynas and Caremag, DOMAIN 5).
+# investment (cf. JOGMEC equity in Lynas and Caremag, DOMAIN 5). Catalyst recyclers sell PGM
+# whose buyers' floors the pgm_slump scenario does not honour, and their spent-catalyst feed is
+# bought at ~80% of contained metal (merchant on both sides): with the value chain's stresses
+# (capex_overrun raises opex) 60% debt fails the 1.30x DSCR in a lender scenario, so the
+# example funds them with equity (measured: debt on them takes the plan from USD 240m to
+# 132m by dropping both plants).
 FINANCING_BY_KIND: dict[str, dict[str, Any]] = {
     "black_mass": dict(debt_share=0.0),
     "hydromet_refinery": dict(debt_share=0.0),
+    "catalyst_recycler": dict(debt_share=0.0),
 }
 
 FX: list[dict[str, Any]] = [
@@ -685,11 +719,12 @@ S_DY_2025 = "https://gmteight.com/latest/detail/282683"
 S_TB_2025 = "https://reportify.ai/news/1116701411569176576"
 S_LI_SLUMP = "https://redcensor.com/chinese-lithium-carbonate-price-falls-below-60000-yuan-previously-reached-a-high-of-560000-yuan"
 S_ROCHESTER = "https://rhomotion.com/news/li-cycle-disclose-update-on-rochester-hub-at-q3-earning-call/"
+IREL_2025 = "DOMAIN.md: press reports (secondary) that India asked IREL in June 2025 to suspend rare-earth exports to Japan"
 S_HHI = "https://www.visualcapitalist.com/measuring-competition-valuable-minerals/"
 S_PGM = "https://tass.com/economy/2021393"
 
 SCENARIOS: list[dict[str, Any]] = [
-    dict(scenario="base", probability=0.40, source="assumption",
+    dict(scenario="base", probability=0.30, source="assumption",
          description="2025 prices and supply hold through 2040; the inputs as entered.", notes=None),
     dict(scenario="china_ree_restriction", probability=0.15, source=f"{S_DY_2025}; {S_TB_2025}",
          description="China tightens rare-earth export controls again, 2027-2031, as in 2025: no ex-China spot supply of NdPr, "
@@ -707,12 +742,23 @@ SCENARIOS: list[dict[str, Any]] = [
          notes=None),
     dict(scenario="pgm_slump", probability=0.10, source=S_PGM,
          description="Autocatalyst demand falls faster with EV uptake, 2027-2035: palladium x0.6 and platinum x0.75 of the 2025 "
-                     "levels (palladium traded near USD 3,000/oz in 2022 and near 1,000/oz in 2024). Recyclers' feed costs are "
+                     "levels (palladium traded near USD 3,000/oz in 2022 and near 1,000/oz in 2024); buyers of the index contracts "
+                     "PT_TTS_14Y and PD_MC_8Y do not honour floors far above the market (index price only). Recyclers' feed costs are "
                      "fixed per tonne in this case, so their margins shrink faster than prices.",
          notes=None),
-    dict(scenario="capex_overrun", probability=0.10, source=S_ROCHESTER,
-         description="Construction costs overrun: hydromet refineries x1.5, other plants x1.2 (Li-Cycle Rochester went from "
-                     "USD 485m to 850m-1bn, x1.75-2). Budget checks use committed capex; the overrun hits NPV.",
+    dict(scenario="capex_overrun", probability=0.05, source=S_ROCHESTER,
+         description="Construction and operating costs overrun: hydromet refineries x1.5, other plants x1.2 (Li-Cycle Rochester "
+                     "went from USD 485m to 850m-1bn, x1.75-2); operating costs x1.15. Budget checks use committed capex; the "
+                     "overrun hits NPV.",
+         notes=None),
+    dict(scenario="refinery_delay", probability=0.10, source=S_ROCHESTER,
+         description="Lender stress: hydromet refineries take a year longer to build (capex spread over the longer build), then "
+                     "ramp up as planned, 50% then 80% (Li-Cycle Rochester was paused in construction).",
+         notes=None),
+    dict(scenario="india_export_curb", probability=0.05, source=IREL_2025,
+         description="Lender stress: India curbs rare-earth exports to Japan, 2028-2035: at most 25% of the plants' NdPr, Dy and Tb "
+                     "oxide may go to Japanese buyers (India asked IREL in June 2025 to suspend rare-earth exports to Japan); the "
+                     "Japanese coverage targets for those oxides are waived while the curb holds.",
          notes=None),
 ]
 
@@ -743,6 +789,15 @@ SHOCKS: list[dict[str, Any]] = [
          source=S_ROCHESTER, notes=None),
     *[dict(scenario="capex_overrun", field="capex", target=k, from_year=None, to_year=None, multiplier=1.2,
            source="assumption", notes=None) for k in ("black_mass", "magnet_recycler", "catalyst_recycler")],
+    dict(scenario="capex_overrun", field="opex", target="*", from_year=None, to_year=None, multiplier=1.15,
+         source="assumption", notes="variable and fixed operating costs"),
+    dict(scenario="refinery_delay", field="delay", target="hydromet_refinery", from_year=None, to_year=None, multiplier=1,
+         source=S_ROCHESTER, notes="one more year of construction"),
+    *[dict(scenario="pgm_slump", field="floor", target=c, from_year=2027, to_year=2035, multiplier=0,
+           source="assumption", notes="buyer pays the index only: floors far above market are not honoured")
+      for c in ("PT_TTS_14Y", "PD_MC_8Y")],
+    *[dict(scenario="india_export_curb", field="export", target=m, from_year=2028, to_year=2035, multiplier=0.25,
+           source=IREL_2025, notes="share of Indian output that may go to Japan") for m in ("NdPr_oxide", "Dy_oxide", "Tb_oxide")],
 ]
 
 LIMITS: list[dict[str, Any]] = [
@@ -774,8 +829,9 @@ ABOUT: list[tuple[str, str]] = [
     ("economics", "At these trough battery-metal prices, hydromet refineries at the Li-Cycle capex anchor (USD 24-29k per t/yr of black mass) "
                   "lose money on their own; the lithium coverage target forces one in. Pre-processors, magnet recyclers and catalyst recyclers "
                   "earn more than their cost of capital but are limited by feedstock (lib_scrap, magnet_scrap, spent_autocatalyst)."),
-    ("modelling choices", "Black mass is not passed from pre-processors to refineries inside the model: both trade at the black_mass market "
-                          "price and refinery feed is the exogenous black_mass pool; requires links only the funding decisions. Feed costs are "
+    ("modelling choices", "Refineries take black mass from the portfolio's own pre-processors (Logistics project -> project rows) or buy it "
+                          "at the black_mass market price (within its spot availability); pre-processors sell what they do not pass on. A "
+                          "refinery that requires a pre-processor runs only in years it runs. Feed costs are "
                           "fixed USD/t (not indexed to metal prices). A negative index_discount is a premium over the index (ex-China premium for "
                           "rare earths). Rare-earth spot purchases are 0 (contracts must be served by Indian plants). Fixed prices and floors of "
                           "open-spot minerals are at most spot x (1 + spot_premium), so no contract is profitable by buying spot."),

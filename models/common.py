@@ -18,3 +18,16 @@ def var_or_zero(var: Any, key: tuple[Any, ...]) -> Any:
 def funded(m: pyo.ConcreteModel, d: ModelData, project: str) -> Any:
     """Linear expression: 1 if the project is funded (any option, any start), else 0."""
     return sum(m.fund[k] for k in d.funds_by_project.get(project, []))
+
+
+def running(m: pyo.ConcreteModel, d: ModelData, project: str, year: int, scenario: str) -> Any:
+    """1 if the plant is funded and running in ``year`` of ``scenario``: ``running[p, t]``, or its own
+    ``running_in_scenario[p, t, s]`` where a delay moves the plant's years in that scenario."""
+    if d.runs_as_planned(project, year, scenario):
+        return var_or_zero(m.running, (project, year))
+    return m.running_in_scenario[project, year, scenario]
+
+
+def can_run(d: ModelData, project: str, year: int, scenario: str) -> bool:
+    """Some funding choice of the plant makes it run in ``year`` of ``scenario``."""
+    return bool(d.funds_operating_in(project, year, scenario))

@@ -1,4 +1,5 @@
-"""Contract rules: volume bands of signed contracts, Japanese demand coverage, revenue concentration.
+"""Contract rules: volume bands, who may serve a signed contract and from what, Japanese demand
+coverage and export caps, revenue concentration.
 
 Index letters: p project, c contract, t year, m mineral, s scenario.
 """
@@ -9,8 +10,8 @@ from collections.abc import Iterable
 from typing import Any
 
 import pyomo.environ as pyo
-from optimizer.models.common import Skip, var_or_zero
-from optimizer.models.data import ModelData, ShareLimit
+from optimizer.models.common import Skip, can_run, running, var_or_zero
+from optimizer.models.data import FundKey, ModelData, ShareLimit
 
 
 def add_contract_volumes(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -22,7 +23,9 @@ def add_contract_volumes(m: pyo.ConcreteModel, d: ModelData) -> None:
     """
 
     def supplied(m: pyo.ConcreteModel, c: str, t: int, s: str) -> Any:
-        delivered = sum(m.flow[p, c_, t_, s] for p, c_, t_ in d.arcs_by_contract_year.get((c, t), []))
+        delivered = sum(
+            var_or_zero(m.flow, (p, c_, t_, s)) for p, c_, t_ in d.arcs_by_contract_year.get((c, t), [])
+        )
         bought = var_or_zero(m.spot_buy, (c, t, s))
         return delivered + bought
 
@@ -50,22 +53,186 @@ def add_contract_volumes(m: pyo.ConcreteModel, d: ModelData) -> None:
     )
 
 
+def serving_choices(d: ModelData, contract: str, plant: str) -> list[FundKey]:
+    """The funding choices of ``plant`` that, as planned, run in at least one year of ``contract``."""
+    years = set(d.years_of_contract.get(contract, []))
+    return [k for k in d.funds_by_project.get(plant, []) if years & set(d.operating_years[k])]
+
+
+def add_contracts_need_their_plant(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """A contract tied to a plant is signed only if that plant is funded and runs in one of its years.
+
+    sign[c] <= sum_{(o,y): p's option o started in y runs in a year of c} fund[p,o,y]   (p = project[c])
+    """
+    tied = [c for c in d.contracts if d.contract_project[c] is not None]
+    m.contract_needs_its_plant = pyo.Constraint(
+        tied,
+        rule=lambda m, c: (
+            m.sign[c] <= sum(m.fund[k] for k in serving_choices(d, c, str(d.contract_project[c])))
+        ),
+        doc="a contract tied to a plant is signed only with that plant running in its years",
+    )
+
+
+def add_single_plant_service(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """A signed single-plant contract is served by exactly one plant, chosen once for all years and
+    scenarios, that is funded and runs in one of its years; no other plant delivers to it.
+
+    sum_p assign[c,p] = sign[c]
+    assign[c,p] <= sum_{(o,y) of p running in a year of c} fund[p,o,y]
+    flow[p,c,t,s] <= max_tpa[c] x assign[c,p]
+    With one year, one scenario and firm contracts this is the single-source capacitated
+    facility-location problem (x_ij = assign, y_i = fund).
+    """
+    single = [c for c in d.contracts if d.single_plant[c]]
+    if not single:
+        return
+    m.one_plant_serves = pyo.Constraint(
+        single,
+        rule=lambda m, c: sum(m.assign[c, p] for p in d.contract_plants.get(c, [])) == m.sign[c],
+        doc="a signed single-plant contract has one serving plant",
+    )
+    m.serving_plant_runs = pyo.Constraint(
+        list(m.assign.index_set()),
+        rule=lambda m, c, p: m.assign[c, p] <= sum(m.fund[k] for k in serving_choices(d, c, p)),
+        doc="the serving plant is funded and runs in one of the contract's years",
+    )
+    m.deliveries_only_from_serving_plant = pyo.Constraint(
+        [(p, c, t, s) for p, c, t, s in m.flow.index_set() if d.single_plant[c]],
+        rule=lambda m, p, c, t, s: m.flow[p, c, t, s] <= d.max_tpa[c] * m.assign[c, p],
+        doc="only the serving plant delivers to a single-plant contract, t",
+    )
+
+
+def add_spot_cover_only_while_plant_runs(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """A contract with ``spot_cover`` FALSE buys nothing spot in years its plant does not run.
+
+    tied to p:        spot_buy[c,t,s] <= max_tpa[c] x running[p,t,s]
+    single-plant:     spot_buy[c,t,s] <= max_tpa[c] x sum_p serving_runs[c,p,t,s],
+                      serving_runs[c,p,t,s] <= assign[c,p], serving_runs[c,p,t,s] <= running[p,t,s]
+    any plant:        spot_buy[c,t,s] <= max_tpa[c] x sum_{p with an arc} running[p,t,s]
+    (years before its plant runs, or while a delay holds it back; with spot_cover TRUE, the
+    default, spot may serve it in any year).
+    """
+    index = [(c, t, s) for c, t, s in m.spot_buy.index_set() if not d.spot_cover[c]]
+    if not index:
+        return
+    plants = {c: d.contract_plants.get(c, []) for c, _, _ in index}
+    serving = [
+        (c, p, t, s) for c, t, s in index if d.single_plant[c] for p in plants[c] if can_run(d, p, t, s)
+    ]
+    m.serving_runs = pyo.Var(
+        serving, bounds=(0, 1), doc="1 if plant p serves single-plant contract c and runs in t of s"
+    )
+    m.serving_runs_only_if_assigned = pyo.Constraint(
+        serving, rule=lambda m, c, p, t, s: m.serving_runs[c, p, t, s] <= m.assign[c, p]
+    )
+    m.serving_runs_only_if_running = pyo.Constraint(
+        serving, rule=lambda m, c, p, t, s: m.serving_runs[c, p, t, s] <= running(m, d, p, t, s)
+    )
+
+    def rule(m: pyo.ConcreteModel, c: str, t: int, s: str) -> Any:
+        tied = d.contract_project[c]
+        if tied is not None:
+            runs = running(m, d, tied, t, s) if can_run(d, tied, t, s) else 0
+        elif d.single_plant[c]:
+            runs = sum(var_or_zero(m.serving_runs, (c, p, t, s)) for p in plants[c])
+        else:
+            runs = sum(running(m, d, p, t, s) for p in plants[c] if can_run(d, p, t, s))
+        return m.spot_buy[c, t, s] <= d.max_tpa[c] * runs
+
+    m.spot_cover_only_while_plant_runs = pyo.Constraint(
+        index, rule=rule, doc="no spot purchases for the contract while its plant does not run, t"
+    )
+
+
+def add_exports_within_cap(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """Where India caps a mineral's exports (an ``export`` shock), deliveries of it from the plants to
+    buyers in Japan are at most that share of what the plants recover.
+
+    sum_{arcs of m to buyers in Japan} flow[p,c,t,s] <= share[m,t,s] x sum_{p yields m} yield x shock x feed[p,t,s]
+    (spot purchases are not Indian exports; Japanese coverage of m is waived then, see
+    ``ModelData.coverage_applies``)
+    """
+    index = [
+        (mineral, t, s)
+        for (mineral, t, s) in d.export_share
+        if any((*arc, s) in m.flow for arc in d.export_arcs.get((mineral, t), []))
+    ]
+    if not index:
+        return
+
+    def rule(m: pyo.ConcreteModel, mineral: str, t: int, s: str) -> Any:
+        exported = sum(m.flow[(*arc, s)] for arc in d.export_arcs[mineral, t] if (*arc, s) in m.flow)
+        recovered = sum(
+            d.yields[p, mineral] * d.yield_factor(p, mineral, t, s) * m.feed[p, t, s]
+            for p in d.plants_by_year.get(t, [])
+            if (p, mineral) in d.yields and (p, t, s) in m.feed
+        )
+        return exported <= d.export_share[mineral, t, s] * recovered
+
+    m.exports_within_cap = pyo.Constraint(
+        index, rule=rule, doc="deliveries to Japan within the export cap, t"
+    )
+
+
+def drop_idle_signatures(m: pyo.ConcreteModel, d: ModelData, tolerance_t: float = 1e-6) -> list[str]:
+    """Unsign each signed contract that delivers nothing, buys nothing, owes nothing and costs nothing.
+
+    Signing it or not gives the same objective (a tie the solver may break either way, within
+    any MIP gap): the tie is broken against signing, after the solve. Locked contracts stay.
+    Every rule still holds: such a contract has no flows, no shortfall, no prepayment and no
+    signing cost, so unsigning it frees rows and moves no money. Returns the contracts unsigned.
+    """
+    moved = {c: 0.0 for c in d.contracts}
+    for key in m.flow:
+        moved[key[1]] += abs(m.flow[key].value or 0.0)
+    for key in m.spot_buy:
+        moved[key[0]] += abs(m.spot_buy[key].value or 0.0)
+    for key in m.shortfall:
+        moved[key[0]] += abs(m.shortfall[key].value or 0.0)
+    idle = [
+        c
+        for c in d.contracts
+        if (m.sign[c].value or 0.0) > 0.5
+        and not m.sign[c].fixed
+        and m.sign[c].lb < 0.5
+        and moved[c] <= tolerance_t
+        and d.prepayment_usd_m[c] == 0
+        and d.signing_cost_usd_m[c] == 0
+    ]
+    for c in idle:
+        m.sign[c].set_value(0)
+        for p in d.contract_plants.get(c, []):
+            if (c, p) in m.assign:
+                m.assign[c, p].set_value(0)
+    for c, p, t, s in m.component("serving_runs") or []:
+        if c in idle:
+            m.serving_runs[c, p, t, s].set_value(0)
+    return idle
+
+
 def add_demand_coverage(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Contracted deliveries from funded plants to buyers in the demand's country cover its required share.
 
     sum_{arcs of mineral m in t to buyers in the demand's country} flow[p,c,t,s] >= min_coverage x demand_t
     (spot does not count). Demand that no arc can serve is reported by ``ModelData.uncoverable_demand``.
+    Not where an export cap on m holds for Japanese demand (``ModelData.coverage_applies``): the
+    target is India's policy then, not the portfolio's to meet.
     """
     index = [
         (mineral, t, s)
         for (mineral, t), need in d.coverage_required_t.items()
         if need > 0 and d.coverage_arcs.get((mineral, t))
         for s in d.scenarios
+        if d.coverage_applies(mineral, t, s)
     ]
 
     def rule(m: pyo.ConcreteModel, mineral: str, t: int, s: str) -> Any:
-        arcs = d.coverage_arcs[mineral, t]
-        return sum(m.flow[p, c, t_, s] for p, c, t_ in arcs) >= d.coverage_required_t[mineral, t]
+        covered = sum(var_or_zero(m.flow, (*arc, s)) for arc in d.coverage_arcs[mineral, t])
+        if isinstance(covered, int):  # a delay keeps every plant that could cover it idle
+            return pyo.Constraint.Infeasible
+        return covered >= d.coverage_required_t[mineral, t]
 
     m.demand_coverage = pyo.Constraint(index, rule=rule, doc="demand coverage from funded plants, t")
 
@@ -125,7 +292,7 @@ def add_revenue_limits_by_year(
             * d.discount_factor[t]
             * d.price_usd_m_per_t(c, t, s)
             * (
-                sum(m.flow[p, c, t, s] for p, _, _ in d.arcs_by_contract_year.get((c, t), []))
+                sum(var_or_zero(m.flow, (p, c, t, s)) for p, _, _ in d.arcs_by_contract_year.get((c, t), []))
                 + var_or_zero(m.spot_buy, (c, t, s))
             )
             for c in contracts
@@ -178,9 +345,23 @@ def expected_contract_revenue_usd_m(m: pyo.ConcreteModel, d: ModelData, contract
         * d.discount_factor[t]
         * d.price_usd_m_per_t(contract, t, s)
         * (
-            sum(m.flow[p, contract, t, s] for p, _, _ in d.arcs_by_contract_year.get((contract, t), []))
+            sum(
+                var_or_zero(m.flow, (p, contract, t, s))
+                for p, _, _ in d.arcs_by_contract_year.get((contract, t), [])
+            )
             + var_or_zero(m.spot_buy, (contract, t, s))
         )
         for s in d.scenarios
         for t in years
     )
+
+
+def serving_plant(m: pyo.ConcreteModel, d: ModelData, contract: str) -> str | None:
+    """The plant that serves (and owns) a contract: the one it names, or the one the optimiser
+    assigned to a single-plant contract; None for a contract any plant may serve, or unsigned."""
+    if d.contract_project[contract] is not None:
+        return d.contract_project[contract]
+    for p in d.contract_plants.get(contract, []):
+        if (contract, p) in m.assign and (m.assign[contract, p].value or 0.0) > 0.5:
+            return p
+    return None

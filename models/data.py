@@ -5,6 +5,11 @@ exists only if the plant yields the contract's mineral, the contract allows the 
 the contract is active that year and the plant could be operating then. Scenario-indexed
 data is keyed by scenario from the start; without a Scenarios sheet there is one scenario,
 ``base``, with probability 1.
+
+Timing can differ by scenario (a ``delay`` shock): ``operating_years`` and
+``capex_spend_usd_m`` are the plan as built on time, and ``operating_years_in`` /
+``capex_spend_in`` give a scenario's own (only the delayed choices are stored). A plant's
+capacity in a year is its option's capacity x its ramp-up share (``capacity_share``).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from optimizer.models.scenarios import (
 )
 
 from optimizer.case import Case, records
+from optimizer.workbook.consistency import parse_ramp_up
 from optimizer.workbook.decisions import FREE, ProjectDecision, parse_project_decision
 from optimizer.workbook.validate import is_blank
 
@@ -32,6 +38,7 @@ USD_M_PER_USD = 1e-6
 
 FundKey = tuple[str, str, int]  # project, option, construction start year
 Arc = tuple[str, str, int]  # project, contract, year
+TransferArc = tuple[str, str, int]  # producing project, consuming project, year
 
 
 @dataclass(frozen=True)
@@ -132,10 +139,36 @@ class ModelData:
     debt_terms: dict[str, DebtTerms] = field(default_factory=dict)
     debt: dict[FundKey, Schedule] = field(default_factory=dict)  # the loan of each funding choice, if funded
     prepayment: dict[str, Schedule] = field(default_factory=dict)  # each contract's prepayment, if signed
-    contract_plant: dict[str, str | None] = field(default_factory=dict)  # the one plant allowed, if any
     contract_tenor_years: dict[str, int] = field(default_factory=dict)  # start_year..end_year as typed
     lender_scenarios: list[str] = field(default_factory=list)
     contingency_usd_m: float | None = None  # standby money for overruns; None: unlimited
+
+    opex_multiplier: dict[tuple[str, int, str], float] = field(
+        default_factory=dict
+    )  # (project, year, scenario)
+
+    # Value chain: plants that take another plant's output as feed.
+    feed_mineral: dict[str, str] = field(
+        default_factory=dict
+    )  # consuming project -> mineral it takes as feed
+    transfer_arcs: list[TransferArc] = field(default_factory=list)
+    transfer_cost_usd_per_t: dict[tuple[str, str], float] = field(default_factory=dict)  # (from, to)
+
+    # Timing and capacity by scenario.
+    scenario_operating_years: dict[tuple[FundKey, str], list[int]] = field(
+        default_factory=dict
+    )  # delayed only
+    scenario_capex_spend_usd_m: dict[tuple[FundKey, str], dict[int, float]] = field(default_factory=dict)
+    ramp_up_shares: dict[str, list[float]] = field(default_factory=dict)  # project -> first years' shares
+    ramp_up_multiplier: dict[tuple[str, int, str], float] = field(default_factory=dict)  # first-year share
+
+    # Contracts: who serves them, what signing costs, what spot may cover; export caps.
+    contract_project: dict[str, str | None] = field(default_factory=dict)  # the plant named, if any
+    single_plant: dict[str, bool] = field(default_factory=dict)  # served by one plant chosen by the model
+    spot_cover: dict[str, bool] = field(default_factory=dict)
+    signing_cost_usd_m: dict[str, float] = field(default_factory=dict)
+    export_share: dict[tuple[str, int, str], float] = field(default_factory=dict)  # (mineral, year, scenario)
+    export_arcs: dict[tuple[str, int], list[Arc]] = field(default_factory=dict)  # arcs to buyers in Japan
 
     # Derived lookups, filled by ``index``.
     arcs_by_plant_mineral_year: dict[tuple[str, str, int], list[Arc]] = field(default_factory=dict)
@@ -152,6 +185,11 @@ class ModelData:
     serviced_by: dict[tuple[str, int], list[FundKey]] = field(
         default_factory=dict
     )  # (p, t) -> choices paying
+    contract_plants: dict[str, list[str]] = field(default_factory=dict)  # plants with an arc to c
+    transfers_in: dict[tuple[str, int], list[TransferArc]] = field(default_factory=dict)  # (to, t)
+    transfers_out: dict[tuple[str, int], list[TransferArc]] = field(default_factory=dict)  # (from, t)
+    delayed_operating: dict[tuple[str, int, str], list[FundKey]] = field(default_factory=dict)
+    delayed_projects: set[str] = field(default_factory=set)
 
     def index(self) -> ModelData:
         by_pmy: dict[tuple[str, str, int], list[Arc]] = defaultdict(list)
@@ -188,7 +226,7 @@ class ModelData:
         self.plants_by_year = dict(plants_by_t)
         tied: dict[str, list[str]] = defaultdict(list)
         for c in self.contracts:
-            plant = self.contract_plant.get(c)
+            plant = self.contract_project.get(c)
             if plant is not None:
                 tied[plant].append(c)
         self.tied_contracts = dict(tied)
@@ -201,7 +239,72 @@ class ModelData:
         for p, t in serviced:
             years_of[p].add(t)
         self.debt_years = {p: sorted(ts) for p, ts in years_of.items()}
+        plants_of: dict[str, set[str]] = defaultdict(set)
+        for p, c, _ in self.arcs:
+            plants_of[c].add(p)
+        self.contract_plants = {c: sorted(ps) for c, ps in plants_of.items()}
+        t_in: dict[tuple[str, int], list[TransferArc]] = defaultdict(list)
+        t_out: dict[tuple[str, int], list[TransferArc]] = defaultdict(list)
+        for arc in self.transfer_arcs:
+            t_out[arc[0], arc[2]].append(arc)
+            t_in[arc[1], arc[2]].append(arc)
+        self.transfers_in, self.transfers_out = dict(t_in), dict(t_out)
+        self.delayed_projects = {key[0] for key, _ in self.scenario_operating_years}
+        delayed: dict[tuple[str, int, str], list[FundKey]] = defaultdict(list)
+        for key in self.fund_keys:
+            if key[0] in self.delayed_projects:
+                for s in self.scenarios:
+                    for t in self.operating_years_in(key, s):
+                        delayed[key[0], t, s].append(key)
+        self.delayed_operating = dict(delayed)
         return self
+
+    # --- timing and capacity by scenario ---------------------------------------------------------
+    def operating_years_in(self, key: FundKey, scenario: str) -> list[int]:
+        """The years funding choice ``key`` operates in ``scenario`` (later than planned if delayed)."""
+        return self.scenario_operating_years.get((key, scenario), self.operating_years[key])
+
+    def capex_spend_in(self, key: FundKey, scenario: str) -> dict[int, float]:
+        """Nominal capex of ``key`` by year of spend in ``scenario`` (spread over a delayed build)."""
+        return self.scenario_capex_spend_usd_m.get((key, scenario), self.capex_spend_usd_m[key])
+
+    def funds_operating_in(self, project: str, year: int, scenario: str) -> list[FundKey]:
+        """Funding choices of ``project`` that make it run in ``year`` of ``scenario``."""
+        if project in self.delayed_projects:
+            return self.delayed_operating.get((project, year, scenario), [])
+        return self.funds_operating.get((project, year), [])
+
+    def runs_as_planned(self, project: str, year: int, scenario: str) -> bool:
+        """The plant's running in ``year`` of ``scenario`` is ``running[p, t]`` (no delay changes it)."""
+        return project not in self.delayed_projects or self.funds_operating_in(
+            project, year, scenario
+        ) == self.funds_operating.get((project, year), [])
+
+    def capacity_share(self, key: FundKey, year: int, scenario: str) -> float:
+        """Share of capacity ``key`` has in ``year``: its ramp-up (Projects.ramp_up, a ramp_up shock)."""
+        years = self.operating_years_in(key, scenario)
+        if year not in years:
+            return 0.0
+        i = year - years[0]
+        listed = self.ramp_up_shares.get(key[0], [])
+        share = listed[i] if i < len(listed) else 1.0
+        first = self.ramp_up_multiplier.get((key[0], year, scenario))
+        if first is not None:
+            share = min(share, first * (i + 1))
+        return min(1.0, share)
+
+    def capacity_in(self, key: FundKey, year: int, scenario: str) -> float:
+        """Feed capacity, t, of funding choice ``key`` in ``year`` of ``scenario``."""
+        return self.capacity_tpa[key[0], key[1]] * self.capacity_share(key, year, scenario)
+
+    def opex_factor(self, project: str, year: int, scenario: str) -> float:
+        return self.opex_multiplier.get((project, year, scenario), 1.0)
+
+    def coverage_applies(self, mineral: str, year: int, scenario: str) -> bool:
+        """A coverage target holds unless exports of its mineral to Japan are capped then (``export``)."""
+        if same_country(self.coverage_country.get((mineral, year))) != JAPAN:
+            return True
+        return (mineral, year, scenario) not in self.export_share
 
     @property
     def uncoverable_demand(self) -> list[tuple[str, int, float]]:
@@ -215,10 +318,13 @@ class ModelData:
     def yield_factor(self, project: str, mineral: str, year: int, scenario: str) -> float:
         return self.yield_multiplier.get((project, mineral, year, scenario), 1.0)
 
-    def usable_feed_tpa(self, key: FundKey, year: int) -> float:
-        """Feed a funding choice can process in ``year``: its capacity, or less where its feedstock is scarcer."""
-        p, o, _ = key
-        capacity = self.capacity_tpa[p, o]
+    def usable_feed_tpa(self, key: FundKey, year: int, scenario: str) -> float:
+        """Feed a funding choice can process in ``year``: its capacity, or less where its feedstock is
+        scarcer (a pool only bounds a plant that no other plant can feed)."""
+        p = key[0]
+        capacity = self.capacity_in(key, year, scenario)
+        if p in self.feed_mineral:
+            return capacity
         for feedstock, users in self.feedstock_projects.items():
             if p in users and (feedstock, year) in self.feedstock_available_t:
                 capacity = min(capacity, self.feedstock_available_t[feedstock, year])
@@ -238,12 +344,20 @@ class ModelData:
         return 1.0 if currency == "USD" else self.fx_usd_per_unit[currency, year, scenario]
 
     def variable_cost(self, project: str, year: int, scenario: str) -> float:
-        """Variable cost per tonne of feed, USD."""
-        return self.variable_cost_usd_per_t[project] * self.project_fx(project, year, scenario)
+        """Variable cost per tonne of feed, USD: in the project's currency, with the scenario's opex shock."""
+        return (
+            self.variable_cost_usd_per_t[project]
+            * self.project_fx(project, year, scenario)
+            * self.opex_factor(project, year, scenario)
+        )
 
     def fixed_opex(self, key: FundKey, year: int, scenario: str) -> float:
-        """Fixed opex of a funding choice in one operating year, USD m."""
-        return self.fixed_opex_usd_m[key[0], key[1]] * self.project_fx(key[0], year, scenario)
+        """Fixed opex of a funding choice in one operating year, USD m, with the scenario's opex shock."""
+        return (
+            self.fixed_opex_usd_m[key[0], key[1]]
+            * self.project_fx(key[0], year, scenario)
+            * self.opex_factor(key[0], year, scenario)
+        )
 
     def penalty(self, contract: str, year: int, scenario: str) -> float:
         """Shortfall penalty per tonne, USD (0 for a firm minimum)."""
@@ -310,9 +424,15 @@ def prepare(case: Case, *, mean_value: bool = False) -> ModelData:
     requires: list[tuple[str, str]] = []
     groups: dict[str, list[str]] = defaultdict(list)
     feedstock_projects: dict[str, list[str]] = defaultdict(list)
+    ramp_up_shares: dict[str, list[float]] = {}
+    build_of: dict[str, int] = {}
+    life_of: dict[str, int | None] = {}
     for r in records(projects_df):
         p = str(r["project"])
         projects.append(p)
+        shares, _ = parse_ramp_up(r["ramp_up"])
+        if shares:
+            ramp_up_shares[p] = shares
         decision, _ = parse_project_decision(
             None if is_blank(r["decision"]) else str(r["decision"]), set(options_of[p])
         )
@@ -326,6 +446,7 @@ def prepare(case: Case, *, mean_value: bool = False) -> ModelData:
             feedstock_projects[str(r["feedstock"])].append(p)
         build = int(r["build_years"])
         life = None if is_blank(r["life_years"]) else int(r["life_years"])
+        build_of[p], life_of[p] = build, life
         earliest = max(int(r["earliest_year"]), s.base_year)
         latest = int(r["latest_year"]) if not is_blank(r["latest_year"]) else int(r["earliest_year"])
         for o in options_of[p]:
@@ -347,10 +468,6 @@ def prepare(case: Case, *, mean_value: bool = False) -> ModelData:
     plant_minerals: dict[str, list[str]] = defaultdict(list)
     for p, m in yields:
         plant_minerals[p].append(m)
-    plant_years = sorted(running)
-    operable_years: dict[str, set[int]] = defaultdict(set)
-    for p, t in plant_years:
-        operable_years[p].add(t)
 
     project_currency = {str(r["project"]): str(r["currency"]) for r in records(projects_df)}
     contract_currency = {str(r["contract"]): str(r["currency"]) for r in records(contracts_df)}
@@ -360,8 +477,11 @@ def prepare(case: Case, *, mean_value: bool = False) -> ModelData:
         project_kind={str(r["project"]): str(r["kind"]) for r in records(projects_df)},
         minerals=frozenset(str(m) for m in minerals_df["mineral"]),
         currencies=frozenset(used_currencies),
+        contract_buyer={str(r["contract"]): str(r["buyer"]) for r in records(contracts_df)},
     )
     capex_years = sorted({t for schedule in spend.values() for t in schedule})
+    most_delay = sum(round(shock.multiplier) for shock in scenario_data.shocks if shock.field == "delay")
+    capex_years += list(range(capex_years[-1] + 1, capex_years[-1] + 1 + most_delay)) if capex_years else []
     multipliers = resolve_multipliers(scenario_data, targets, years, yields, capex_years)
     if mean_value:
         scenario_data, multipliers = average_scenario(scenario_data, multipliers)
@@ -380,6 +500,20 @@ def prepare(case: Case, *, mean_value: bool = False) -> ModelData:
         for p in projects:
             if project_currency[p] == currency and t in capex_years:
                 capex_multiplier[p, t, sc] = capex_multiplier.get((p, t, sc), 1.0) * x
+
+    scenario_operating, scenario_spend = delayed_timing(
+        fund_keys, scenarios, multipliers.delay, capex, build_of, life_of, s.end_year
+    )
+    for (key, _), operating_then in scenario_operating.items():
+        for t in operating_then:
+            running.setdefault((key[0], t), [])  # a year the plant runs only when delayed
+    last_spent = max([t for schedule in scenario_spend.values() for t in schedule], default=s.base_year)
+    for y in range(last_repaid + 1, last_spent + 1):
+        discount[y] = s.discount_factor(y)
+    plant_years = sorted(running)
+    operable_years: dict[str, set[int]] = defaultdict(set)
+    for p, t in plant_years:
+        operable_years[p].add(t)
 
     spot_price = {
         (str(r["mineral"]), t, sc): float(r["price_usd_per_t"])
@@ -421,6 +555,7 @@ def prepare(case: Case, *, mean_value: bool = False) -> ModelData:
                     scaled(optional(r["floor_usd_per_t"]), rate),
                     scaled(optional(r["cap_usd_per_t"]), rate),
                     spot_price[str(r["mineral"]), t, sc],
+                    honoured=multipliers.floor.get((c, t, sc), 1.0),
                 )
         allowed = [str(r["project"])] if not is_blank(r["project"]) else projects
         for p in allowed:
@@ -463,6 +598,26 @@ def prepare(case: Case, *, mean_value: bool = False) -> ModelData:
     lenders = s.lender_scenario_names() or list(scenarios)
     if mean_value:
         lenders = [AVERAGE_SCENARIO]
+
+    mineral_names = {str(m) for m in minerals_df["mineral"]}
+    feed_mineral = {
+        p: f
+        for f, users in feedstock_projects.items()
+        if f in mineral_names
+        for p in users
+        if any(q != p and (q, f) in yields for q in projects)
+    }
+    transfer_arcs = [
+        (q, p, t)
+        for p, f in feed_mineral.items()
+        for q in projects
+        if q != p and (q, f) in yields
+        for t in sorted(operable_years[p] & operable_years[q])
+    ]
+    export_arcs: dict[tuple[str, int], list[Arc]] = defaultdict(list)
+    for arc in arcs:
+        if country_of_buyer[buyer_of[arc[1]]] == JAPAN:
+            export_arcs[mineral_of[arc[1]], arc[2]].append(arc)
 
     return ModelData(
         years=years,
@@ -533,16 +688,44 @@ def prepare(case: Case, *, mean_value: bool = False) -> ModelData:
             if (loan := debt_schedule(spend[key], operating[key], terms[key[0]])).amount_usd_m > 0
         },
         prepayment=prepayment_schedules(contracts_df, tenor_of, s.prepayment_rate),
-        contract_plant={
-            str(r["contract"]): None if is_blank(r["project"]) else str(r["project"])
-            for r in records(contracts_df)
-        },
         contract_tenor_years={c: len(years_) for c, years_ in tenor_of.items()},
         lender_scenarios=lenders,
         contingency_usd_m=s.contingency_usd_m,
         risk_aversion=s.risk_aversion,
         cvar_alpha=s.cvar_alpha,
         min_cvar_npv_usd_m=s.min_cvar_npv_usd_m,
+        opex_multiplier=multipliers.opex,
+        feed_mineral=feed_mineral,
+        transfer_arcs=transfer_arcs,
+        transfer_cost_usd_per_t={(q, p): logistics.get((q, p), 0.0) for q, p, _ in transfer_arcs},
+        scenario_operating_years=scenario_operating,
+        scenario_capex_spend_usd_m=scenario_spend,
+        ramp_up_shares=ramp_up_shares,
+        ramp_up_multiplier=multipliers.ramp_up,
+        contract_project={
+            str(r["contract"]): None if is_blank(r["project"]) else str(r["project"])
+            for r in records(contracts_df)
+        },
+        single_plant={
+            str(r["contract"]): is_blank(r["project"])
+            and (
+                s.single_plant
+                if r["single_plant"] is None or is_blank(r["single_plant"])
+                else bool(r["single_plant"])
+            )
+            for r in records(contracts_df)
+        },
+        spot_cover={
+            str(r["contract"]): True
+            if r["spot_cover"] is None or is_blank(r["spot_cover"])
+            else bool(r["spot_cover"])
+            for r in records(contracts_df)
+        },
+        signing_cost_usd_m={
+            str(r["contract"]): float(r["signing_cost_usd_m"]) for r in records(contracts_df)
+        },
+        export_share=multipliers.export,
+        export_arcs=dict(export_arcs),
     ).index()
 
 
@@ -611,9 +794,43 @@ def scaled(value: float | None, factor: float) -> float | None:
     return None if value is None else value * factor
 
 
+JAPAN = "japan"  # a country as ``same_country`` compares it
+
+
 def same_country(name: Any) -> str:
     """A country as compared: ``' japan'`` and ``'Japan'`` are one; blank is Japan (the schema's default)."""
-    return "japan" if is_blank(name) else str(name).strip().casefold()
+    return JAPAN if is_blank(name) else str(name).strip().casefold()
+
+
+def delayed_timing(
+    fund_keys: list[FundKey],
+    scenarios: list[str],
+    delay: dict[tuple[str, int, str], int],
+    capex_usd_m: dict[tuple[str, str], float],
+    build_years: dict[str, int],
+    life_years: dict[str, int | None],
+    end_year: int,
+) -> tuple[dict[tuple[FundKey, str], list[int]], dict[tuple[FundKey, str], dict[int, float]]]:
+    """Operating years and capex schedule of each funding choice a ``delay`` shock reaches, per scenario.
+
+    Construction of (p, o, y) takes build_years + delay years, its capex spread evenly over them;
+    operation starts that much later and runs for life_years (or to end_year).
+    """
+    operating: dict[tuple[FundKey, str], list[int]] = {}
+    spend: dict[tuple[FundKey, str], dict[int, float]] = {}
+    for key in fund_keys:
+        p, o, y = key
+        for sc in scenarios:
+            extra = delay.get((p, y, sc), 0)
+            if extra <= 0:
+                continue
+            build = build_years[p] + extra
+            first = y + build
+            life = life_years[p]
+            last = end_year if life is None else min(end_year, first + life - 1)
+            operating[key, sc] = list(range(first, last + 1))
+            spend[key, sc] = capex_schedule(capex_usd_m[p, o], y, build)
+    return operating, spend
 
 
 def share_limits(case: Case) -> list[ShareLimit]:
@@ -665,13 +882,21 @@ def contract_price(
     floor_usd_per_t: float | None,
     cap_usd_per_t: float | None,
     spot_usd_per_t: float,
+    honoured: float = 1.0,
 ) -> float:
-    """Fixed price, or spot x (1 - index_discount) clipped to the floor and cap."""
+    """Fixed price, or spot x (1 - index_discount) clipped to the floor and cap.
+
+    ``honoured`` (a ``floor`` shock) is the share of the premium over the index the buyer
+    still pays: index + honoured x (price - index), the index being spot x (1 - index_discount)
+    (for a fixed price, spot); 0 is the index price only.
+    """
+    index = spot_usd_per_t * (1.0 - (index_discount or 0.0))
     if fixed_usd_per_t is not None:
-        return fixed_usd_per_t
-    price = spot_usd_per_t * (1.0 - (index_discount or 0.0))
-    if floor_usd_per_t is not None:
-        price = max(price, floor_usd_per_t)
-    if cap_usd_per_t is not None:
-        price = min(price, cap_usd_per_t)
-    return price
+        price = fixed_usd_per_t
+    else:
+        price = index
+        if floor_usd_per_t is not None:
+            price = max(price, floor_usd_per_t)
+        if cap_usd_per_t is not None:
+            price = min(price, cap_usd_per_t)
+    return index + honoured * (price - index) if honoured != 1.0 else price

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 import pyomo.environ as pyo
+from optimizer.models.contracts import serving_plant
 from optimizer.models.data import USD_M_PER_USD, ModelData
 from optimizer.models.funding import equity_usd_m
 from optimizer.models.ledger import (
@@ -19,6 +20,7 @@ from optimizer.models.ledger import (
     scenario_npv_usd_m,
 )
 from optimizer.models.objective import prepayment_benefit_npv_usd_m
+from optimizer.models.value_chain import transfer_price_usd_per_t
 
 from optimizer.case import Case, records
 
@@ -31,6 +33,11 @@ def val(var: Any) -> float:
     return 0.0 if value is None else float(value)
 
 
+def val_at(var: Any, key: tuple[Any, ...]) -> float:
+    """The value of a sparse variable at ``key``, 0 where the index has no such entry."""
+    return val(var[key]) if key in var else 0.0
+
+
 def funded_keys(m: pyo.ConcreteModel, d: ModelData) -> list[tuple[str, str, int]]:
     return [k for k in d.fund_keys if val(m.fund[k]) > 0.5]
 
@@ -40,10 +47,13 @@ def signed_contracts(m: pyo.ConcreteModel, d: ModelData) -> list[str]:
 
 
 def flows_table(m: pyo.ConcreteModel, d: ModelData) -> pd.DataFrame:
-    rows = []
+    """Tonnes per scenario, year, plant and contract; spot purchases (owned by the contract's serving
+    plant, if it has one); transfers plant -> plant (``to_project``; they move no money)."""
+    rows: list[tuple[object, ...]] = []
+    owner = {c: serving_plant(m, d, c) or "" for c in d.contracts}
     for s in d.scenarios:
         for p, c, t in d.arcs:
-            tonnes = val(m.flow[p, c, t, s])
+            tonnes = val_at(m.flow, (p, c, t, s))
             if tonnes > TOLERANCE_T:
                 price = d.contract_price_usd_per_t[c, t, s]
                 rows.append(
@@ -58,27 +68,32 @@ def flows_table(m: pyo.ConcreteModel, d: ModelData) -> pd.DataFrame:
                         tonnes,
                         price,
                         tonnes * price * USD_M_PER_USD,
+                        "",
                     )
                 )
         for c, t in d.contract_years:
-            if (c, t, s) in m.spot_buy:
-                tonnes = val(m.spot_buy[c, t, s])
-                if tonnes > TOLERANCE_T:
-                    price = d.contract_price_usd_per_t[c, t, s]
-                    rows.append(
-                        (
-                            s,
-                            t,
-                            "",
-                            c,
-                            d.contract_buyer[c],
-                            d.contract_mineral[c],
-                            "spot purchase",
-                            tonnes,
-                            price,
-                            tonnes * price * USD_M_PER_USD,
-                        )
+            tonnes = val_at(m.spot_buy, (c, t, s))
+            if tonnes > TOLERANCE_T:
+                price = d.contract_price_usd_per_t[c, t, s]
+                rows.append(
+                    (
+                        s,
+                        t,
+                        owner[c],
+                        c,
+                        d.contract_buyer[c],
+                        d.contract_mineral[c],
+                        "spot purchase",
+                        tonnes,
+                        price,
+                        tonnes * price * USD_M_PER_USD,
+                        "",
                     )
+                )
+        for q, p, t in d.transfer_arcs:
+            tonnes = val_at(m.transfer, (q, p, t, s))
+            if tonnes > TOLERANCE_T:
+                rows.append((s, t, q, "", "", d.feed_mineral[p], "transfer", tonnes, None, 0.0, p))
     columns = [
         "scenario",
         "year",
@@ -90,10 +105,64 @@ def flows_table(m: pyo.ConcreteModel, d: ModelData) -> pd.DataFrame:
         "tonnes",
         "price_usd_per_t",
         "revenue_usd_m",
+        "to_project",
     ]
     return (
         pd.DataFrame(rows, columns=columns)
         .sort_values(["scenario", "year", "mineral", "contract", "project"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def transfers_table(m: pyo.ConcreteModel, d: ModelData) -> pd.DataFrame:
+    """Feed of plants that other plants feed: per scenario, year and receiving plant, what came from
+    each plant (at its logistics cost) and from the spot market (at spot x (1 + spot_premium))."""
+    rows = []
+    for s in d.scenarios:
+        for q, p, t in d.transfer_arcs:
+            tonnes = val_at(m.transfer, (q, p, t, s))
+            if tonnes > TOLERANCE_T:
+                cost = d.transfer_cost_usd_per_t[q, p]
+                price = transfer_price_usd_per_t(d, d.feed_mineral[p], t, s)
+                rows.append(
+                    (
+                        s,
+                        t,
+                        d.feed_mineral[p],
+                        q,
+                        p,
+                        "plant",
+                        tonnes,
+                        cost,
+                        tonnes * cost * USD_M_PER_USD,
+                        price,
+                    )
+                )
+        for p, t, s_ in m.feed_spot_buy:
+            if s_ != s:
+                continue
+            tonnes = val(m.feed_spot_buy[p, t, s])
+            if tonnes > TOLERANCE_T:
+                f = d.feed_mineral[p]
+                cost = d.spot_price_usd_per_t[f, t, s] * (1 + d.spot_premium)
+                rows.append(
+                    (s, t, f, "", p, "spot purchase", tonnes, cost, tonnes * cost * USD_M_PER_USD, cost)
+                )
+    columns = [
+        "scenario",
+        "year",
+        "mineral",
+        "from_project",
+        "to_project",
+        "source",
+        "tonnes",
+        "cost_usd_per_t",
+        "cost_usd_m",
+        "transfer_price_usd_per_t",
+    ]
+    return (
+        pd.DataFrame(rows, columns=columns)
+        .sort_values(["scenario", "year", "to_project", "source", "from_project"], kind="stable")
         .reset_index(drop=True)
     )
 
@@ -191,7 +260,7 @@ def signed_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFrame
             weight = d.probability[s]
             for t in d.years_of_contract.get(c, []):
                 delivered += weight * sum(
-                    val(m.flow[p, c, t, s]) for p, _, _ in d.arcs_by_contract_year.get((c, t), [])
+                    val_at(m.flow, (p, c, t, s)) for p, _, _ in d.arcs_by_contract_year.get((c, t), [])
                 )
                 if (c, t, s) in m.spot_buy:
                     bought += weight * val(m.spot_buy[c, t, s])
@@ -214,8 +283,10 @@ def signed_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFrame
                 "prepayment_usd_m": d.prepayment_usd_m[c],
                 "prepayment_benefit_usd_m": prepayment_benefit_npv_usd_m(d, c),
                 "prepayment_rate": prepayment_rate(d, c),
-                "owner": contract_owner(d, c, owners),
+                "owner": contract_owner(m, d, c, owners),
                 "currency": d.contract_currency.get(c, "USD"),
+                "served_by": serving_plant(m, d, c) or "",
+                "signing_cost_usd_m": d.signing_cost_usd_m[c],
             }
         )
     columns = [
@@ -235,6 +306,8 @@ def signed_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFrame
         "prepayment_rate",
         "owner",
         "currency",
+        "served_by",
+        "signing_cost_usd_m",
     ]
     return pd.DataFrame(rows, columns=columns)
 
@@ -254,7 +327,8 @@ def coverage_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFra
     for r in records(demand):
         mineral, t = str(r["mineral"]), int(r["year"])
         for s in d.scenarios:
-            covered = sum(val(m.flow[p, c, t_, s]) for p, c, t_ in d.coverage_arcs.get((mineral, t), []))
+            covered = sum(val_at(m.flow, (p, c, t_, s)) for p, c, t_ in d.coverage_arcs.get((mineral, t), []))
+            applies = d.coverage_applies(mineral, t, s)
             rows.append(
                 {
                     "mineral": mineral,
@@ -262,10 +336,11 @@ def coverage_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFra
                     "scenario": s,
                     "demand_t": float(r["demand_t"]),
                     "min_coverage": float(r["min_coverage"]),
-                    "required_t": float(r["demand_t"]) * float(r["min_coverage"]),
+                    "required_t": float(r["demand_t"]) * float(r["min_coverage"]) if applies else 0.0,
                     "covered_t": covered,
                     "coverage_share": covered / float(r["demand_t"]) if float(r["demand_t"]) > 0 else None,
                     "country": r["country"],
+                    "applies": applies,
                 }
             )
     return pd.DataFrame(
@@ -280,6 +355,7 @@ def coverage_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFra
             "covered_t",
             "coverage_share",
             "country",
+            "applies",
         ],
     )
 
@@ -301,7 +377,7 @@ def expected_revenue_by_contract(m: pyo.ConcreteModel, d: ModelData) -> dict[str
         weight = d.probability[s]
         for p, c, t in d.arcs:
             revenue[c] += (
-                weight * d.discount_factor[t] * d.price_usd_m_per_t(c, t, s) * val(m.flow[p, c, t, s])
+                weight * d.discount_factor[t] * d.price_usd_m_per_t(c, t, s) * val_at(m.flow, (p, c, t, s))
             )
         for c, t in d.contract_years:
             if (c, t, s) in m.spot_buy:

@@ -31,6 +31,7 @@ import pyomo.environ as pyo
 from optimizer.models.common import var_or_zero
 from optimizer.models.data import USD_M_PER_USD, ModelData
 from optimizer.models.funding import equity_spent_usd_m, prepayments_arriving
+from optimizer.models.value_chain import transfer_price_usd_per_t
 
 
 def cfads_usd_m(m: pyo.ConcreteModel, d: ModelData, p: str, t: int, s: str) -> Any:
@@ -51,7 +52,7 @@ def cfads_usd_m(m: pyo.ConcreteModel, d: ModelData, p: str, t: int, s: str) -> A
         if (p, mineral, t, s) in m.spot_sale
     )
     variable = per_t * d.variable_cost(p, t, s) * m.feed[p, t, s] if (p, t, s) in m.feed else 0
-    opex = sum(d.fixed_opex(k, t, s) * m.fund[k] for k in d.funds_operating.get((p, t), []))
+    opex = sum(d.fixed_opex(k, t, s) * m.fund[k] for k in d.funds_operating_in(p, t, s))
     tied = 0
     for c in d.tied_contracts.get(p, []):
         if (c, t) not in d.contract_year_set:
@@ -59,7 +60,27 @@ def cfads_usd_m(m: pyo.ConcreteModel, d: ModelData, p: str, t: int, s: str) -> A
         spot = d.spot_price_usd_per_t[d.contract_mineral[c], t, s] * (1 + d.spot_premium)
         tied += per_t * (d.contract_price_usd_per_t[c, t, s] - spot) * var_or_zero(m.spot_buy, (c, t, s))
         tied -= per_t * d.penalty(c, t, s) * var_or_zero(m.shortfall, (c, t, s))
-    return deliveries + spot_sales - variable - opex + tied
+    return deliveries + spot_sales - variable - opex + tied + transfers_usd_m(m, d, p, t, s)
+
+
+def transfers_usd_m(m: pyo.ConcreteModel, d: ModelData, p: str, t: int, s: str) -> Any:
+    """Plant p's cash from feed passed between plants in (t, s), USD m, as its ledger books it
+    (``ledger.book_transfers``): sales at the transfer price, less purchases at that price with
+    their logistics, less feed bought spot."""
+    per_t = USD_M_PER_USD
+    sold = sum(
+        per_t * transfer_price_usd_per_t(d, d.feed_mineral[to], t, s) * var_or_zero(m.transfer, (p, to, t, s))
+        for _, to, _ in d.transfers_out.get((p, t), [])
+    )
+    if p not in d.feed_mineral:
+        return sold
+    price = transfer_price_usd_per_t(d, d.feed_mineral[p], t, s)
+    bought = sum(
+        per_t * (price + d.transfer_cost_usd_per_t[q, p]) * var_or_zero(m.transfer, (q, p, t, s))
+        for q, _, _ in d.transfers_in.get((p, t), [])
+    )
+    spot = d.spot_price_usd_per_t[d.feed_mineral[p], t, s] * (1 + d.spot_premium)
+    return sold - bought - per_t * spot * var_or_zero(m.feed_spot_buy, (p, t, s))
 
 
 def debt_service_expr_usd_m(m: pyo.ConcreteModel, d: ModelData, p: str, t: int) -> Any:
@@ -104,8 +125,11 @@ def cfads_floor_usd_m(d: ModelData, p: str, t: int, s: str) -> float:
     per_t = USD_M_PER_USD
     running = max(
         (
-            d.fixed_opex(k, t, s) + per_t * d.variable_cost(p, t, s) * d.usable_feed_tpa(k, t)
-            for k in d.funds_operating.get((p, t), [])
+            d.fixed_opex(k, t, s)
+            + per_t
+            * (d.variable_cost(p, t, s) + dearest_feed_usd_per_t(d, p, t, s))
+            * d.usable_feed_tpa(k, t, s)
+            for k in d.funds_operating_in(p, t, s)
         ),
         default=0.0,
     )
@@ -126,6 +150,19 @@ def cfads_floor_usd_m(d: ModelData, p: str, t: int, s: str) -> float:
             tied += per_t * d.min_tpa[c] * d.penalty(c, t, s)
     prepaid = d.debt_terms[p].min_dscr * sum(d.prepayment_service_usd_m(p, t).values())
     return running + losing + tied + prepaid
+
+
+def dearest_feed_usd_per_t(d: ModelData, p: str, t: int, s: str) -> float:
+    """The most a tonne of plant p's feed from other plants or the spot market can cost it (0 for a
+    plant fed from Feedstocks only): a bound for ``cfads_floor_usd_m``."""
+    if p not in d.feed_mineral:
+        return 0.0
+    mineral = d.feed_mineral[p]
+    spot = d.spot_price_usd_per_t[mineral, t, s] * (1 + d.spot_premium)
+    transfer = transfer_price_usd_per_t(d, mineral, t, s) + max(
+        (d.transfer_cost_usd_per_t[q, p] for q, _, _ in d.transfers_in.get((p, t), [])), default=0.0
+    )
+    return max(spot, transfer)
 
 
 def add_dscr_covenants(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -183,7 +220,7 @@ def sales_usd_m(m: pyo.ConcreteModel, d: ModelData, p: str, t: int, s: str, *, b
 
 def sales_ceiling_usd_m(d: ModelData, p: str, t: int, s: str) -> float:
     """The most plant p can sell in year t and scenario s, USD m: its output at the best price it can get."""
-    feed = max((d.usable_feed_tpa(k, t) for k in d.funds_operating.get((p, t), [])), default=0.0)
+    feed = max((d.usable_feed_tpa(k, t, s) for k in d.funds_operating_in(p, t, s)), default=0.0)
     total = 0.0
     for mineral in d.plant_minerals.get(p, []):
         prices = [d.spot_price_usd_per_t[mineral, t, s] * (1 - d.spot_sale_discount)]

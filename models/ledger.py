@@ -21,7 +21,9 @@ from typing import Any
 
 import pandas as pd
 import pyomo.environ as pyo
+from optimizer.models.contracts import serving_plant
 from optimizer.models.data import USD_M_PER_USD, FundKey, ModelData
+from optimizer.models.value_chain import transfer_price_usd_per_t
 
 PORTFOLIO = "(portfolio)"
 """The owner of items that belong to no plant."""
@@ -34,8 +36,10 @@ OPERATING_ITEMS = (
     "logistics_usd_m",
     "fixed_opex_usd_m",
     "shortfall_penalties_usd_m",
+    "transfer_sales_usd_m",
+    "transfer_purchases_usd_m",
 )
-CAPEX_ITEMS = ("capex_usd_m",)
+CAPEX_ITEMS = ("capex_usd_m", "signing_costs_usd_m")
 FINANCING_ITEMS = (
     "prepayments_received_usd_m",
     "prepayments_repaid_usd_m",
@@ -60,9 +64,10 @@ def funded_choices(m: pyo.ConcreteModel, d: ModelData) -> dict[str, FundKey]:
     return {k[0]: k for k in d.fund_keys if val(m.fund[k]) > 0.5}
 
 
-def contract_owner(d: ModelData, contract: str, funded: dict[str, FundKey]) -> str:
-    """The plant a contract's non-delivery items belong to, or ``PORTFOLIO``."""
-    plant = d.contract_plant.get(contract)
+def contract_owner(m: pyo.ConcreteModel, d: ModelData, contract: str, funded: dict[str, FundKey]) -> str:
+    """The plant a contract's non-delivery items belong to (the plant it names, or the one plant that
+    serves a single-plant contract: ``contracts.serving_plant``), or ``PORTFOLIO``."""
+    plant = serving_plant(m, d, contract)
     return plant if plant is not None and plant in funded else PORTFOLIO
 
 
@@ -74,9 +79,9 @@ def ledger(m: pyo.ConcreteModel, d: ModelData) -> Ledger:
     signed = [c for c in d.contracts if val(m.sign[c]) > 0.5]
     for s in d.scenarios:
         for p, k in funded.items():
-            for t, usd_m in d.capex_spend_usd_m[k].items():
+            for t, usd_m in d.capex_spend_in(k, s).items():
                 book[p, s, t]["capex_usd_m"] -= usd_m * d.capex_factor(p, t, s)
-            for t in d.operating_years[k]:
+            for t in d.operating_years_in(k, s):
                 book[p, s, t]["fixed_opex_usd_m"] -= d.fixed_opex(k, t, s)
             loan = d.debt.get(k)
             if loan is not None:
@@ -87,16 +92,17 @@ def ledger(m: pyo.ConcreteModel, d: ModelData) -> Ledger:
                 for t, usd_m in loan.principal_usd_m.items():
                     book[p, s, t]["debt_principal_usd_m"] -= usd_m
         for p, t in d.plant_years:
-            feed = val(m.feed[p, t, s])
+            feed = val_at(m.feed, (p, t, s))
             if feed:
                 book[p, s, t]["variable_cost_usd_m"] -= per_t * d.variable_cost(p, t, s) * feed
             for mineral in d.plant_minerals.get(p, []):
-                tonnes = val(m.spot_sale[p, mineral, t, s])
+                tonnes = val_at(m.spot_sale, (p, mineral, t, s))
                 if tonnes:
                     price = d.spot_price_usd_per_t[mineral, t, s] * (1 - d.spot_sale_discount)
                     book[p, s, t]["spot_sales_usd_m"] += per_t * price * tonnes
+        book_transfers(m, d, book, s)
         for p, c, t in d.arcs:
-            tonnes = val(m.flow[p, c, t, s])
+            tonnes = val_at(m.flow, (p, c, t, s))
             if tonnes:
                 book[p, s, t]["contract_revenue_usd_m"] += (
                     per_t * d.contract_price_usd_per_t[c, t, s] * tonnes
@@ -104,7 +110,7 @@ def ledger(m: pyo.ConcreteModel, d: ModelData) -> Ledger:
                 logistics = d.logistics_usd_per_t.get((p, d.contract_buyer[c]), 0.0)
                 book[p, s, t]["logistics_usd_m"] -= per_t * logistics * tonnes
         for c, t in d.contract_years:
-            owner = contract_owner(d, c, funded)
+            owner = contract_owner(m, d, c, funded)
             if (c, t, s) in m.spot_buy and (tonnes := val(m.spot_buy[c, t, s])):
                 book[owner, s, t]["contract_revenue_usd_m"] += (
                     per_t * d.contract_price_usd_per_t[c, t, s] * tonnes
@@ -114,10 +120,15 @@ def ledger(m: pyo.ConcreteModel, d: ModelData) -> Ledger:
             if (c, t, s) in m.shortfall and (short := val(m.shortfall[c, t, s])):
                 book[owner, s, t]["shortfall_penalties_usd_m"] -= per_t * d.penalty(c, t, s) * short
         for c in signed:
+            if d.signing_cost_usd_m[c] > 0 and d.years_of_contract.get(c):
+                first = d.years_of_contract[c][0]
+                book[contract_owner(m, d, c, funded), s, first]["signing_costs_usd_m"] -= (
+                    d.signing_cost_usd_m[c]
+                )
             schedule = d.prepayment.get(c)
             if schedule is None:
                 continue
-            owner = contract_owner(d, c, funded)
+            owner = contract_owner(m, d, c, funded)
             for t, usd_m in schedule.drawn_usd_m.items():
                 book[owner, s, t]["prepayments_received_usd_m"] += usd_m
             for t, usd_m in schedule.principal_usd_m.items():
@@ -127,12 +138,40 @@ def ledger(m: pyo.ConcreteModel, d: ModelData) -> Ledger:
     return book
 
 
+def book_transfers(m: pyo.ConcreteModel, d: ModelData, book: Ledger, s: str) -> None:
+    """Feed passed between plants, and feed bought spot, in scenario s.
+
+    A transfer is priced at ``value_chain.transfer_price_usd_per_t`` (what the producer forgoes
+    by not selling spot): a sale of the producer, a purchase of the receiver, who also pays the
+    logistics; the two prices cancel in the portfolio, whose NPV carries only the logistics.
+    """
+    per_t = USD_M_PER_USD
+    for q, p, t in d.transfer_arcs:
+        tonnes = val_at(m.transfer, (q, p, t, s))
+        if not tonnes:
+            continue
+        price = transfer_price_usd_per_t(d, d.feed_mineral[p], t, s)
+        book[q, s, t]["transfer_sales_usd_m"] += per_t * price * tonnes
+        book[p, s, t]["transfer_purchases_usd_m"] -= per_t * price * tonnes
+        book[p, s, t]["logistics_usd_m"] -= per_t * d.transfer_cost_usd_per_t[q, p] * tonnes
+    for p, t in d.plant_years:
+        tonnes = val_at(m.feed_spot_buy, (p, t, s)) if p in d.feed_mineral else 0.0
+        if tonnes:
+            spot = d.spot_price_usd_per_t[d.feed_mineral[p], t, s] * (1 + d.spot_premium)
+            book[p, s, t]["spot_purchases_usd_m"] -= per_t * spot * tonnes
+
+
+def val_at(var: Any, key: tuple[Any, ...]) -> float:
+    """The value of ``var[key]``, 0 where the model has no such variable."""
+    return val(var[key]) if key in var else 0.0
+
+
 def sales_usd_m(m: pyo.ConcreteModel, d: ModelData, p: str, t: int, s: str) -> tuple[float, float, float]:
     """Plant p's sales in (t, s), USD m: to contracts backing its debt, to any contract, and in all."""
     backed = contracted = 0.0
     for mineral in d.plant_minerals.get(p, []):
         for _, c, _ in d.arcs_by_plant_mineral_year.get((p, mineral, t), []):
-            usd_m = USD_M_PER_USD * d.contract_price_usd_per_t[c, t, s] * val(m.flow[p, c, t, s])
+            usd_m = USD_M_PER_USD * d.contract_price_usd_per_t[c, t, s] * val_at(m.flow, (p, c, t, s))
             contracted += usd_m
             if p in d.debt_terms and d.backs_debt(c, p):
                 backed += usd_m
@@ -216,7 +255,9 @@ def covenant_measures(
     )
     loan = d.debt.get(key)
     in_debt = loan is not None and loan.service_usd_m(t) > 0
-    backed, contracted, sales = sales_usd_m(m, d, p, t, s) if (p, t) in d.funds_operating else (0.0, 0.0, 0.0)
+    backed, contracted, sales = (
+        sales_usd_m(m, d, p, t, s) if d.funds_operating_in(p, t, s) else (0.0, 0.0, 0.0)
+    )
     terms = d.debt_terms[p]
     return {
         "cfads_usd_m": cfads,

@@ -3,20 +3,24 @@
 NPV[s], USD m, discounted to ``base_year`` with df[t] = (1 + r) ** -(t - base_year):
 
     + contract revenue    sum df[t] price[c,t,s] (flow + spot_buy)
-    - logistics           sum df[t] cost[p,buyer(c)] flow
+    - logistics           sum df[t] cost[p,buyer(c)] flow + sum df[t] cost[q,p] transfer
     + spot sales          sum df[t] spot[m,t,s] (1 - spot_sale_discount) spot_sale
-    - spot purchases      sum df[t] spot[m,t,s] (1 + spot_premium) spot_buy
-    - variable cost       sum df[t] variable_cost[p] feed
+    - spot purchases      sum df[t] spot[m,t,s] (1 + spot_premium) (spot_buy + feed_spot_buy)
+    - variable cost       sum df[t] variable_cost[p] x opex shock x feed
     - shortfall penalties sum df[t] penalty[c] shortfall
-    - capex and opex      sum fund[p,o,y] (capex x shock x sum_{spend years} df / build + opex x sum_{running} df)
+    - capex and opex      sum fund[p,o,y] (capex x shock over the scenario's spend years + opex x opex shock
+                          over its operating years, discounted; a delay moves both)
     + debt                sum fund[p,o,y] sum_t df[t] (drawn[t] - interest[t] - principal[t])
     + prepayments         sum sign[c] sum_t df[t] (received[t] - repaid[t] - interest[t])
+    - signing costs       sum sign[c] signing_cost[c] df[first year of c]
 
 Amounts typed in a project's or contract's currency enter at that year's exchange rate in
 the scenario (``ModelData.project_fx``, ``contract_fx``). NPV is the value of the
 portfolio's own money: debt and prepayments are financing (``models/debt.py``), so only the
 difference between what they bring and what they cost, discounted, enters NPV; debt
 cheaper than ``discount_rate`` adds value, a prepayment at a rate above it costs value.
+A transfer between plants moves no money inside the portfolio: only its logistics cost
+enters NPV.
 """
 
 from __future__ import annotations
@@ -32,10 +36,20 @@ def fund_cost_npv_usd_m(d: ModelData, key: FundKey, scenario: str) -> float:
     p = key[0]
     capex = sum(
         d.discount_factor[t] * usd_m * d.capex_factor(p, t, scenario)
-        for t, usd_m in d.capex_spend_usd_m[key].items()
+        for t, usd_m in d.capex_spend_in(key, scenario).items()
     )
-    opex = sum(d.discount_factor[t] * d.fixed_opex(key, t, scenario) for t in d.operating_years[key])
+    opex = sum(
+        d.discount_factor[t] * d.fixed_opex(key, t, scenario) for t in d.operating_years_in(key, scenario)
+    )
     return capex + opex
+
+
+def signing_cost_npv_usd_m(d: ModelData, contract: str) -> float:
+    """Discounted cost of signing a contract, paid in its first year within the horizon."""
+    years = d.years_of_contract.get(contract)
+    if not d.signing_cost_usd_m[contract] or not years:
+        return 0.0
+    return d.signing_cost_usd_m[contract] * d.discount_factor[years[0]]
 
 
 def debt_npv_usd_m(d: ModelData, key: FundKey) -> float:
@@ -64,6 +78,7 @@ def operations_npv_usd_m(m: pyo.ConcreteModel, d: ModelData, s: str, t: int) -> 
         * (d.contract_price_usd_per_t[c, t, s] - d.logistics_usd_per_t.get((p, d.contract_buyer[c]), 0.0))
         * m.flow[p, c, t, s]
         for p, c, _ in d.arcs_by_year.get(t, [])
+        if (p, c, t, s) in m.flow
     )
     spot_sales = sum(
         df
@@ -72,6 +87,7 @@ def operations_npv_usd_m(m: pyo.ConcreteModel, d: ModelData, s: str, t: int) -> 
         * m.spot_sale[p, mineral, t, s]
         for p in d.plants_by_year.get(t, [])
         for mineral in d.plant_minerals.get(p, [])
+        if (p, mineral, t, s) in m.spot_sale
     )
     spot_buys = sum(
         df
@@ -83,20 +99,45 @@ def operations_npv_usd_m(m: pyo.ConcreteModel, d: ModelData, s: str, t: int) -> 
         for c in d.contracts_by_year.get(t, [])
         if (c, t, s) in m.spot_buy
     )
-    variable = sum(df * d.variable_cost(p, t, s) * m.feed[p, t, s] for p in d.plants_by_year.get(t, []))
+    variable = sum(
+        df * d.variable_cost(p, t, s) * m.feed[p, t, s]
+        for p in d.plants_by_year.get(t, [])
+        if (p, t, s) in m.feed
+    )
     penalties = sum(
         df * d.penalty(c, t, s) * m.shortfall[c, t, s]
         for c in d.contracts_by_year.get(t, [])
         if (c, t, s) in m.shortfall
     )
-    return revenue + spot_sales + spot_buys - variable - penalties
+    return revenue + spot_sales + spot_buys - variable - penalties - value_chain_cost_usd_m(m, d, s, t)
+
+
+def value_chain_cost_usd_m(m: pyo.ConcreteModel, d: ModelData, s: str, t: int) -> Any:
+    """Discounted cost of feeding plants from plants (logistics) and from the spot market in year t."""
+    df = d.discount_factor[t] * USD_M_PER_USD
+    transfers = sum(
+        df * d.transfer_cost_usd_per_t[q, p] * m.transfer[q, p, t, s]
+        for p in d.feed_mineral
+        for q, _, _ in d.transfers_in.get((p, t), [])
+        if (q, p, t, s) in m.transfer and d.transfer_cost_usd_per_t[q, p]
+    )
+    bought = sum(
+        df * d.spot_price_usd_per_t[f, t, s] * (1 + d.spot_premium) * m.feed_spot_buy[p, t, s]
+        for p, f in d.feed_mineral.items()
+        if (p, t, s) in m.feed_spot_buy
+    )
+    return transfers + bought
 
 
 def decisions_npv_usd_m(m: pyo.ConcreteModel, d: ModelData, s: str) -> Any:
-    """The ledger's first-stage lines in scenario s: capex, fixed opex and debt of funded plants, prepayments."""
+    """The ledger's first-stage lines in scenario s: capex, fixed opex and debt of funded plants,
+    prepayments, signing costs."""
     plants = sum((fund_cost_npv_usd_m(d, k, s) - debt_npv_usd_m(d, k)) * m.fund[k] for k in d.fund_keys)
     prepayments = sum(prepayment_benefit_npv_usd_m(d, c) * m.sign[c] for c in d.prepayment)
-    return prepayments - plants
+    signing = sum(
+        signing_cost_npv_usd_m(d, c) * m.sign[c] for c in d.contracts if d.signing_cost_usd_m[c] > 0
+    )
+    return prepayments - plants - signing
 
 
 def add_npv_ledger(m: pyo.ConcreteModel, d: ModelData) -> None:

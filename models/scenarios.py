@@ -1,9 +1,20 @@
 """Scenarios and their shocks, resolved to multipliers on the inputs.
 
-A shock multiplies one field (spot ``price``, ``spot_availability``, ``yield``, ``capex`` or
-``fx``, an exchange rate) for a target (a mineral, a project, a project kind, a currency or
-``*``) over a range of years in one scenario; shocks on the same thing multiply. No Scenarios sheet means one scenario,
-``base``, with probability 1 and no shocks.
+A shock multiplies one field (spot ``price``, ``spot_availability``, ``yield``, ``capex``,
+``opex``, or ``fx``, an exchange rate) for a target (a mineral, a project, a project kind, a
+currency or ``*``) over a range of years in one scenario; shocks on the same thing multiply. The lender stresses read the
+multiplier as what they need:
+
+- ``delay``: whole years added to the construction of a target whose construction starts
+  within from_year..to_year (delays on one thing add);
+- ``ramp_up``: the first operating year runs at that share of capacity, each later year a
+  share more, up to full (0.4: 40%, 80%, 100%), in the years covered;
+- ``floor``: the share of a contract's premium over its index (the floor, the cap, a fixed
+  price) that its buyer still honours; 0 is the index price only; the target is a buyer,
+  a contract or ``*``;
+- ``export``: the largest share of a mineral's output that may go to buyers in Japan.
+
+No Scenarios sheet means one scenario, ``base``, with probability 1 and no shocks.
 """
 
 from __future__ import annotations
@@ -43,6 +54,7 @@ class Targets:
     project_kind: dict[str, str]
     minerals: frozenset[str]
     currencies: frozenset[str] = frozenset()  # other than USD
+    contract_buyer: dict[str, str] = field(default_factory=dict)
 
     def minerals_of(self, target: str) -> set[str]:
         if target == "*":
@@ -60,6 +72,11 @@ class Targets:
         if target in self.project_kind:
             return {target}
         return {p for p, kind in self.project_kind.items() if kind == target}
+
+    def contracts_of(self, target: str) -> set[str]:
+        if target == "*":
+            return set(self.contract_buyer)
+        return {c for c, buyer in self.contract_buyer.items() if target in (c, buyer)}
 
 
 @dataclass
@@ -82,6 +99,11 @@ class Multipliers:
     )  # (project, mineral, year, scenario)
     capex: dict[tuple[str, int, str], float] = field(default_factory=dict)  # (project, year, scenario)
     fx: dict[tuple[str, int, str], float] = field(default_factory=dict)  # (currency, year, scenario)
+    opex: dict[tuple[str, int, str], float] = field(default_factory=dict)  # (project, year, scenario)
+    delay: dict[tuple[str, int, str], int] = field(default_factory=dict)  # (project, start year, scenario)
+    ramp_up: dict[tuple[str, int, str], float] = field(default_factory=dict)  # (project, year, scenario)
+    floor: dict[tuple[str, int, str], float] = field(default_factory=dict)  # (contract, year, scenario)
+    export: dict[tuple[str, int, str], float] = field(default_factory=dict)  # (mineral, year, scenario)
 
 
 def resolve_multipliers(
@@ -118,6 +140,23 @@ def resolve_multipliers(
             for currency in targets.currencies_of(shock.target):
                 for t in filter(shock.covers, sorted(set(years) | set(capex_years))):
                     out.fx[currency, t, s] = out.fx.get((currency, t, s), 1.0) * x
+        elif shock.field in ("opex", "ramp_up"):
+            by_project = out.opex if shock.field == "opex" else out.ramp_up
+            for p in targets.projects_of(shock.target):
+                for t in filter(shock.covers, years):
+                    by_project[p, t, s] = by_project.get((p, t, s), 1.0) * x
+        elif shock.field == "delay":
+            for p in targets.projects_of(shock.target):
+                for y in filter(shock.covers, years):
+                    out.delay[p, y, s] = out.delay.get((p, y, s), 0) + round(x)
+        elif shock.field == "floor":
+            for c in targets.contracts_of(shock.target):
+                for t in filter(shock.covers, years):
+                    out.floor[c, t, s] = out.floor.get((c, t, s), 1.0) * x
+        elif shock.field == "export":
+            for mineral in targets.minerals_of(shock.target):
+                for t in filter(shock.covers, years):
+                    out.export[mineral, t, s] = out.export.get((mineral, t, s), 1.0) * x
     return out
 
 
@@ -132,12 +171,26 @@ def average_scenario(scenarios: ScenarioSet, multipliers: Multipliers) -> tuple[
                 averaged[cast(Key, (*key, AVERAGE_SCENARIO))] = value
         return averaged
 
+    def mean_delay(table: dict[tuple[str, int, str], int]) -> dict[tuple[str, int, str], int]:
+        """The expected delay, to the nearest whole year (construction takes whole years)."""
+        averaged: dict[tuple[str, int, str], int] = {}
+        for p, y in {k[:2] for k in table}:
+            value = round(sum(q * table.get((p, y, s), 0) for s, q in scenarios.probability.items()))
+            if value:
+                averaged[p, y, AVERAGE_SCENARIO] = value
+        return averaged
+
     average = Multipliers(
         price=mean(multipliers.price),
         availability=mean(multipliers.availability),
         yields=mean(multipliers.yields),
         capex=mean(multipliers.capex),
         fx=mean(multipliers.fx),
+        opex=mean(multipliers.opex),
+        delay=mean_delay(multipliers.delay),
+        ramp_up=mean(multipliers.ramp_up),
+        floor=mean(multipliers.floor),
+        export=mean(multipliers.export),
     )
     return ScenarioSet([AVERAGE_SCENARIO], {AVERAGE_SCENARIO: 1.0}), average
 

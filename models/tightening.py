@@ -78,32 +78,37 @@ def deliverable_t(d: ModelData, key: FundKey, mineral: str, year: int, scenario:
     """The most of ``mineral`` funding choice ``key`` can deliver in ``year`` under contracts that count
     towards coverage.
 
-    min(yield x shock x min(capacity, feedstock available), sum of the contract maximums of its arcs)
+    min(yield x shock x min(capacity x ramp-up share, feedstock available), sum of the contract
+    maximums of its arcs); a plant other plants feed is bounded by its capacity alone.
     """
     p = key[0]
     arcs = [arc for arc in d.coverage_arcs.get((mineral, year), []) if arc[0] == p]
     if not arcs or (p, mineral) not in d.yields:
         return 0.0
     recovered_t = (
-        d.yields[p, mineral] * d.yield_factor(p, mineral, year, scenario) * d.usable_feed_tpa(key, year)
+        d.yields[p, mineral]
+        * d.yield_factor(p, mineral, year, scenario)
+        * d.usable_feed_tpa(key, year, scenario)
     )
     contracted_t = sum(d.max_tpa[c] for _, c, _ in arcs)
     return max(0.0, min(recovered_t, contracted_t))
 
 
 def coverage_needs(d: ModelData) -> list[tuple[str, int, float]]:
-    """(mineral, year, need t) for every coverage row the model has."""
+    """(mineral, year, need t) for every coverage row the model has, in some scenario."""
     return [
         (mineral, t, need)
         for (mineral, t), need in sorted(d.coverage_required_t.items())
-        if need > 0 and d.coverage_arcs.get((mineral, t))
+        if need > 0
+        and d.coverage_arcs.get((mineral, t))
+        and any(d.coverage_applies(mineral, t, s) for s in d.scenarios)
     ]
 
 
 def deliverable_by_choice(d: ModelData, mineral: str, t: int, s: str) -> dict[FundKey, float]:
-    """u_k,s for every funding choice that runs in year t at a plant with an arc for the mineral."""
+    """u_k,s for every funding choice that runs in year t of s at a plant with an arc for the mineral."""
     plants = sorted({p for p, _, _ in d.coverage_arcs[mineral, t]})
-    return {k: deliverable_t(d, k, mineral, t, s) for p in plants for k in d.funds_operating.get((p, t), [])}
+    return {k: deliverable_t(d, k, mineral, t, s) for p in plants for k in d.funds_operating_in(p, t, s)}
 
 
 def add_cover_rows(
@@ -136,6 +141,8 @@ def add_coverage_needs_running_capacity(m: pyo.ConcreteModel, d: ModelData) -> N
     rows: dict[str, list[Cover[FundKey]]] = {}
     for mineral, t, need in coverage_needs(d):
         for s in d.scenarios:
+            if not d.coverage_applies(mineral, t, s):
+                continue
             row = cover(need, deliverable_by_choice(d, mineral, t, s))
             if row is not None:
                 rows.setdefault(mineral, []).append(row)

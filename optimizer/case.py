@@ -54,6 +54,7 @@ class Settings:
     lender_scenarios: str | None = None
     prepayment_rate: float = 0.0
     contingency_usd_m: float | None = None
+    single_plant: bool = False
 
     @property
     def years(self) -> range:

@@ -22,6 +22,7 @@ from optimizer.analyses.stochastic import (
 )
 from optimizer.case import Case, records
 from optimizer.models import create_model, extract, ledger, prepare
+from optimizer.models.contracts import drop_idle_signatures
 from optimizer.models.data import ModelData
 from optimizer.solvers.highs import SolveResult, SolverOptions
 from optimizer.solvers.method import chosen_method, solve_with
@@ -70,6 +71,7 @@ class Plan:
     funded: pd.DataFrame = field(default_factory=pd.DataFrame)
     signed: pd.DataFrame = field(default_factory=pd.DataFrame)
     flows: pd.DataFrame = field(default_factory=pd.DataFrame)
+    transfers: pd.DataFrame = field(default_factory=pd.DataFrame)  # plant -> plant and spot feed
     cash_flows: pd.DataFrame = field(default_factory=pd.DataFrame)
     coverage: pd.DataFrame = field(default_factory=pd.DataFrame)
     npv_by_scenario: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -282,6 +284,7 @@ def plan(
         )
     notify("reading the plan")
     t0 = time.perf_counter()
+    drop_idle_signatures(m, d)
     built = extracted_plan(case, d, m, result, timings, size)
     built.start = result.start
     built.method = result.method
@@ -325,6 +328,7 @@ def extracted_plan(
         funded=funded,
         signed=extract.signed_table(m, d, case),
         flows=extract.flows_table(m, d),
+        transfers=extract.transfers_table(m, d),
         cash_flows=extract.cash_flows_table(m, d, book),
         plant_cash_flows=plant_cash_flows,
         npv_bridge=ledger.npv_bridge_table(book, d, list(funded["project"])),

@@ -408,7 +408,7 @@ def test_unknown_setting_suggests_the_closest(tmp_path: Path) -> None:
         "base_year, end_year, discount_rate, budget_usd_m, annual_budget_usd_m, risk_aversion, cvar_alpha, "
         "min_cvar_npv_usd_m, spot_premium, spot_sale_discount, time_limit_s, mip_gap, mip_abs_gap_usd_m, "
         "debt_share, debt_rate, debt_tenor_years, debt_grace_years, min_dscr, min_contracted_share, "
-        "lender_scenarios, prepayment_rate, contingency_usd_m"
+        "lender_scenarios, prepayment_rate, contingency_usd_m, single_plant"
     ]
 
 

@@ -113,7 +113,8 @@ def test_flows_only_on_allowed_arcs(result: Plan, case: Case) -> None:
 
 
 def test_contract_volumes_within_bands(result: Plan, case: Case) -> None:
-    by_contract_year = result.flows.groupby(["scenario", "contract", "year"])["tonnes"].sum().reset_index()
+    to_contracts = result.flows[result.flows["source"] != "transfer"]  # transfers feed plants
+    by_contract_year = to_contracts.groupby(["scenario", "contract", "year"])["tonnes"].sum().reset_index()
     max_tpa = dict(zip(result.signed["contract"], result.signed["max_tpa"], strict=True))
     for row in records(by_contract_year):
         assert row["tonnes"] <= max_tpa[row["contract"]] + TOL
@@ -160,9 +161,11 @@ def test_example_risk_results(result: Plan) -> None:
     risk = dict(zip(result.risk["metric"], result.risk["value"], strict=True))
     assert risk["cvar_usd_m"] <= risk["value_at_risk_usd_m"] <= risk["expected_npv_usd_m"]
     assert risk["worst_scenario_npv_usd_m"] <= risk["cvar_usd_m"]
-    assert risk["value_of_stochastic_solution_usd_m"] >= -1e-6 * abs(risk["expected_npv_usd_m"]), (
-        "mip gap aside, VSS >= 0"
-    )
+    vss = risk["value_of_stochastic_solution_usd_m"]
+    if math.isnan(vss):  # the average scenario's plan cannot operate in a stress (refinery_delay)
+        assert any("infeasible in at least one scenario" in m for m in result.messages), result.messages
+    else:
+        assert vss >= -1e-6 * abs(risk["expected_npv_usd_m"]), "mip gap aside, VSS >= 0"
     shares = result.limit_shares
     assert (shares["share"] <= shares["max_share"] + 1e-6).all()
 
@@ -176,3 +179,17 @@ def test_example_frontier_is_monotone(case: Case) -> None:
     for left, right in itertools.pairwise(points):
         assert right.cvar_usd_m > left.cvar_usd_m
         assert right.expected_npv_usd_m < left.expected_npv_usd_m
+
+
+@pytest.mark.slow
+def test_example_frontier_is_a_real_trade_off(case: Case) -> None:
+    # Issue 13: with the lender stresses the safest plan costs expected NPV. Measured: E[NPV]
+    # 282.1 -> 258.1 and CVaR 145.1 -> 146.8 over three points (about 3 min).
+    from optimizer.analyses.frontier import frontier
+
+    points = frontier(case, points=3, time_limit_s=math.inf)
+    assert len(points) >= 3
+    npv = [p.expected_npv_usd_m for p in points]
+    cvar = [p.cvar_usd_m for p in points]
+    assert max(npv) - min(npv) >= 0.01 * abs(max(npv)), "not solver noise"
+    assert max(cvar) - min(cvar) >= 0.01 * abs(max(cvar)), "not solver noise"

@@ -50,8 +50,10 @@ Limit = Callable[[pyo.ConcreteModel, ModelData, tuple[Any, ...]], float | None]
 
 
 def capacity_t(m: pyo.ConcreteModel, d: ModelData, index: tuple[Any, ...]) -> float | None:
-    p, t, _ = index
-    capacity = sum(d.capacity_tpa[k[0], k[1]] * round(pyo.value(m.fund[k])) for k in d.funds_operating[p, t])
+    p, t, s = index
+    capacity = sum(
+        d.capacity_in(k, t, s) * round(pyo.value(m.fund[k])) for k in d.funds_operating_in(p, t, s)
+    )
     return capacity or None  # a plant that is not running has no capacity worth pricing
 
 

@@ -4,7 +4,8 @@ A start is a plan made before: the one a plan workbook holds, the base plan of a
 the neighbouring point of a frontier. HiGHS is given a complete solution, never a partial
 one: funding and signing are fixed at the start's values and the operations LP is solved
 first, which both fills in every continuous value and checks that the start still holds
-under today's limits. A start that no longer holds (a lock changed, a budget cut, a new
+under today's limits (other integer decisions, such as which plant serves a single-plant
+contract, are left to that completion, a small MIP). A start that no longer holds (a lock changed, a budget cut, a new
 coverage target) is dropped, and the solve goes on from scratch: it is never trusted.
 """
 
@@ -32,6 +33,8 @@ class Start:
     @classmethod
     def of(cls, funded: Iterable[tuple[str, str, int]], signed: Iterable[str], source: str) -> Start:
         return cls(frozenset(funded), frozenset(signed), source)
+
+    DECIDES = ("fund", "sign")  # the components a start fixes
 
     def value_of(self, component: str, index: Any) -> float:
         """0 or 1: the start's value of ``fund[index]`` or ``sign[index]``."""
@@ -71,7 +74,10 @@ def apply_start(
 
     ``columns`` are the Pyomo variables of HiGHS's columns, in order; ``run`` runs HiGHS.
     """
-    integers = integer_columns(columns)
+    integers = np.array(
+        [i for i in integer_columns(columns) if columns[i].parent_component().name in Start.DECIDES],
+        dtype=np.int32,
+    )
     if not len(integers):
         return StartOutcome(start.source, False, reason="the model has no funding or signing decisions")
     lp = h.getLp()

@@ -165,8 +165,9 @@ def is_number(value: object) -> bool:
 
 def column_is_numeric(target: Target) -> bool:
     if target.sheet == "Settings":
-        return True
-    return TABLES_BY_SHEET[target.sheet].column(target.column).kind != "str"
+        setting = SETTINGS_BY_NAME.get(target.column)
+        return setting is None or setting.kind in ("int", "float")
+    return TABLES_BY_SHEET[target.sheet].column(target.column).kind in ("int", "float")
 
 
 def check(change: Change, tables: Mapping[str, pd.DataFrame]) -> tuple[Target, list[Hashable]] | Fault:

@@ -165,16 +165,37 @@ def contract_plants_yield_their_mineral(
     return problems
 
 
+def intermediates(tables: dict[str, pd.DataFrame]) -> dict[str, set[str]]:
+    """Minerals some project yields, each with the projects yielding it: feed other plants can take."""
+    yields = tables["Yields"]
+    made: dict[str, set[str]] = {}
+    for p, mineral, y in zip(yields["project"], yields["mineral"], yields["yield_t_per_t"], strict=True):
+        if isinstance(p, str) and isinstance(mineral, str) and not pd.isna(y) and y > 0:
+            made.setdefault(mineral, set()).add(p)
+    return made
+
+
+def transferred_feedstock(project: str, feedstock: object, tables: dict[str, pd.DataFrame]) -> bool:
+    """The project's feedstock is a mineral another project yields: plants can feed it."""
+    if not isinstance(feedstock, str) or feedstock not in set(tables["Minerals"]["mineral"].dropna()):
+        return False
+    return bool(intermediates(tables).get(feedstock, set()) - {project})
+
+
 def feedstocks_listed(tables: dict[str, pd.DataFrame], raw: dict[str, RawTable]) -> list[InputProblem]:
-    """Once a Feedstocks sheet lists supplies, a project's feedstock must be one of them.
+    """Once a Feedstocks sheet lists supplies, a project's feedstock must be one of them, or a
+    mineral other projects yield (then its supply is their output and the mineral's spot market).
 
     Otherwise a typo (``black_mas``) would silently give that plant unlimited feed.
     """
     if "Projects" not in raw or "Feedstocks" not in raw or tables["Feedstocks"].empty:
         return []
     listed = set(tables["Feedstocks"]["feedstock"].dropna())
+    projects = tables["Projects"]
     problems = []
-    for label, feedstock in tables["Projects"]["feedstock"].items():
+    for label, feedstock in projects["feedstock"].items():
+        if transferred_feedstock(str(projects.at[label, "project"]), feedstock, tables):
+            continue
         if isinstance(feedstock, str) and feedstock not in listed:
             problems.append(
                 InputProblem(
@@ -217,6 +238,102 @@ def feedstock_years_listed(
                 "(available_t 0 if there is none)",
             )
         )
+    return problems
+
+
+def parse_ramp_up(text: object) -> tuple[list[float], str | None]:
+    """``'0.5,0.8'`` -> ``[0.5, 0.8]`` (capacity shares of the first operating years), or why not."""
+    if not isinstance(text, str) or not text.strip():
+        return [], None
+    shares = []
+    for part in text.replace(";", ",").split(","):
+        try:
+            share = float(part.strip())
+        except ValueError:
+            return [], f"ramp_up {text!r} is not a list of shares"
+        if not 0 < share <= 1:
+            return [], f"ramp_up {text!r} has {part.strip()}, not a share above 0 and at most 1"
+        shares.append(share)
+    return shares, None
+
+
+def ramp_ups(tables: dict[str, pd.DataFrame], raw: dict[str, RawTable]) -> list[InputProblem]:
+    """A project's ``ramp_up`` lists capacity shares (0 to 1) of its first operating years."""
+    if "Projects" not in raw:
+        return []
+    problems = []
+    for label, text in tables["Projects"]["ramp_up"].items():
+        _, problem = parse_ramp_up(text)
+        if problem is not None:
+            problems.append(
+                InputProblem(
+                    "Projects",
+                    raw["Projects"].cell("ramp_up", row_number(label)),
+                    problem,
+                    "type the shares of capacity of the first operating years, e.g. 0.5,0.8 (or leave it blank)",
+                )
+            )
+    return problems
+
+
+def logistics_between_plants(tables: dict[str, pd.DataFrame], raw: dict[str, RawTable]) -> list[InputProblem]:
+    """A Logistics row whose buyer names a project is a plant-to-plant transfer: the receiving project
+    must take the shipping project's output as feed, and the name must not also be a buyer's."""
+    if "Logistics" not in raw:
+        return []
+    projects = tables["Projects"].set_index("project") if "project" in tables["Projects"] else None
+    if projects is None or projects.index.has_duplicates:
+        return []  # duplicates are reported on their own
+    buyers = set(tables["Buyers"]["buyer"].dropna())
+    made = intermediates(tables)
+    problems = []
+    for label, row in tables["Logistics"].iterrows():
+        sender, receiver = row["project"], row["buyer"]
+        if not isinstance(receiver, str) or receiver not in projects.index or not isinstance(sender, str):
+            continue
+        cell = raw["Logistics"].cell("buyer", row_number(label))
+        if receiver in buyers:
+            problems.append(
+                InputProblem(
+                    "Logistics",
+                    cell,
+                    f"{receiver!r} is both a buyer and a project, so this row is ambiguous",
+                    "rename the buyer or the project",
+                )
+            )
+            continue
+        feedstock = projects.at[receiver, "feedstock"]
+        if receiver == sender or sender not in made.get(str(feedstock), set()):
+            problems.append(
+                InputProblem(
+                    "Logistics",
+                    cell,
+                    f"project {receiver} does not take {sender}'s output as feed (its feedstock is "
+                    f"{feedstock if isinstance(feedstock, str) else 'blank'})",
+                    f"set {receiver}'s feedstock to a mineral {sender} yields, or delete the row",
+                )
+            )
+    return problems
+
+
+def single_plant_needs_no_project(
+    tables: dict[str, pd.DataFrame], raw: dict[str, RawTable]
+) -> list[InputProblem]:
+    """``single_plant`` TRUE asks the optimiser to choose the plant: a contract naming its
+    ``project`` already has one, so the two together are a contradiction, not a choice."""
+    if "Contracts" not in raw or "single_plant" not in tables["Contracts"]:
+        return []
+    problems = []
+    for label, row in tables["Contracts"].iterrows():
+        if row["single_plant"] is True and isinstance(row["project"], str):
+            problems.append(
+                InputProblem(
+                    "Contracts",
+                    raw["Contracts"].cell("single_plant", row_number(label)),
+                    f"single_plant is TRUE but the contract names its plant ({row['project']})",
+                    "clear project to let the optimiser choose the plant, or clear single_plant",
+                )
+            )
     return problems
 
 
@@ -359,6 +476,9 @@ def cross_sheet_problems(
         *project_decisions(base_year, end_year, tables, raw),
         *contract_plants_yield_their_mineral(tables, raw),
         *feedstocks_listed(tables, raw),
+        *ramp_ups(tables, raw),
+        *logistics_between_plants(tables, raw),
+        *single_plant_needs_no_project(tables, raw),
         *feedstock_years_listed(base_year, end_year, tables, raw),
         *scenario_probabilities(tables, raw),
         *currencies_have_rates(tables, raw),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["str", "int", "float"]
+Kind = Literal["str", "int", "float", "bool"]
 
 
 @dataclass(frozen=True)
@@ -21,12 +21,12 @@ class Column:
     kind: Kind
     description: str
     required: bool = False
-    default: float | int | str | None = None
+    default: float | int | str | bool | None = None
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple[str, ...] = ()  # the only values allowed
     suggestions: tuple[str, ...] = ()  # offered as a dropdown, other values allowed
-    references: str | None = None  # "Sheet.column" that this value must name
+    references: str | None = None  # "Sheet.column" that this value must name ("A.a|B.b": one of them)
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class Setting:
     name: str
     kind: Kind
     description: str
-    default: float | int | str | None = None
+    default: float | int | bool | str | None = None
     minimum: float | None = None
     maximum: float | None = None
 
@@ -242,6 +242,13 @@ SETTINGS: tuple[Setting, ...] = (
         "USD m. Blank: unlimited (the plan reports what it needs); 0: overruns must fit the budget and the cap.",
         minimum=0.0,
     ),
+    Setting(
+        "single_plant",
+        "bool",
+        "TRUE: a signed contract with no project is served by exactly one plant, chosen by the optimiser "
+        "(Contracts.single_plant overrides it per contract).",
+        default=False,
+    ),
 )
 
 DECISION_HELP = "Blank: the optimiser decides."
@@ -302,7 +309,11 @@ TABLES: tuple[Table, ...] = (
                 ),
             ),
             Column(
-                "feedstock", "str", "Feedstock it processes (a Feedstocks.feedstock). Blank: not limited."
+                "feedstock",
+                "str",
+                "Feedstock it processes: a Feedstocks.feedstock, or a mineral other projects yield (black_mass: "
+                "their output is then transferred to it, alongside the Feedstocks pool and the mineral's spot "
+                "market). Blank: not limited.",
             ),
             Column(
                 "earliest_year",
@@ -344,7 +355,7 @@ TABLES: tuple[Table, ...] = (
             Column(
                 "requires",
                 "str",
-                "Another project that must be funded for this one to be funded.",
+                "Another project that must be funded for this one to be funded, and running for this one to run.",
                 references="Projects.project",
             ),
             Column("exclusive_group", "str", "At most one project of a group is funded."),
@@ -403,6 +414,12 @@ TABLES: tuple[Table, ...] = (
                 "(per t), converted with the FX sheet year by year. Blank: USD.",
                 default="USD",
                 choices=CURRENCIES,
+            ),
+            Column(
+                "ramp_up",
+                "str",
+                "Share of capacity in the first operating years, comma-separated: 0.5,0.8 runs at 50% in the "
+                "first year, 80% in the second, then full. Blank: full capacity from the first year.",
             ),
             SOURCE,
             NOTES,
@@ -540,6 +557,26 @@ TABLES: tuple[Table, ...] = (
                 default="USD",
                 choices=CURRENCIES,
             ),
+            Column(
+                "signing_cost_usd_m",
+                "float",
+                "Cost of signing (arrangement, legal, qualification), paid in the contract's first year, USD m.",
+                default=0.0,
+                minimum=0.0,
+            ),
+            Column(
+                "single_plant",
+                "bool",
+                "TRUE: served by exactly one plant, chosen by the optimiser, which owns its revenue "
+                "(only for a contract with no project). Blank: Settings single_plant.",
+            ),
+            Column(
+                "spot_cover",
+                "bool",
+                "FALSE: no spot purchases for it in years its plant does not run (before it starts, or while "
+                "delayed). Blank: TRUE.",
+                default=True,
+            ),
             SOURCE,
             NOTES,
         ),
@@ -593,10 +630,22 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "Logistics",
-        "Cost of moving product from a plant to a buyer.",
+        "Cost of moving product from a plant to a buyer, or to another plant that takes it as feed.",
         (
-            Column("project", "str", "Project id.", required=True, references="Projects.project"),
-            Column("buyer", "str", "Buyer.", required=True, references="Buyers.buyer"),
+            Column(
+                "project",
+                "str",
+                "Project id (the plant shipping).",
+                required=True,
+                references="Projects.project",
+            ),
+            Column(
+                "buyer",
+                "str",
+                "Buyer, or the project receiving a plant-to-plant transfer.",
+                required=True,
+                references="Buyers.buyer|Projects.project",
+            ),
             Column("cost_usd_per_t", "float", "Cost per tonne delivered, USD.", default=0.0, minimum=0.0),
             SOURCE,
             NOTES,
@@ -637,7 +686,18 @@ TABLES: tuple[Table, ...] = (
     ),
 )
 
-SHOCK_FIELDS = ("price", "spot_availability", "yield", "capex", "fx")
+SHOCK_FIELDS = (
+    "price",
+    "spot_availability",
+    "yield",
+    "capex",
+    "delay",
+    "opex",
+    "ramp_up",
+    "floor",
+    "export",
+    "fx",
+)
 LIMIT_DIMENSIONS = ("sponsor", "state", "kind", "buyer", "mineral")
 
 TABLES = (
@@ -695,8 +755,8 @@ TABLES = (
     ),
     Table(
         "Shocks",
-        "Multipliers that make a scenario differ from the inputs: on spot price, spot availability, yield, capex or "
-        "an exchange rate.",
+        "What makes a scenario differ from the inputs: multipliers on spot price, spot availability, yield, capex, "
+        "opex or an exchange rate, and the lender stresses delay, ramp_up, floor and export.",
         (
             Column(
                 "scenario",
@@ -708,7 +768,10 @@ TABLES = (
             Column(
                 "field",
                 "str",
-                "price (spot, and index-priced contracts), spot_availability, yield, capex or fx (the currency's "
+                "price (spot, and index-priced contracts), spot_availability, yield, capex, opex (variable and "
+                "fixed costs), delay (years added to construction), ramp_up (first operating years at a "
+                "share of capacity), floor (floors, caps and fixed prices not honoured: the index price), "
+                "export (share of a mineral's output that may go to buyers in Japan) or fx (the currency's "
                 "usd_per_unit).",
                 required=True,
                 choices=SHOCK_FIELDS,
@@ -716,17 +779,32 @@ TABLES = (
             Column(
                 "target",
                 "str",
-                "A mineral, project or project kind the shock applies to (a currency for fx); * for all.",
+                "What the shock applies to, or * for all: a mineral (price, spot_availability, export), a "
+                "project or project kind (capex, opex, delay, ramp_up), either (yield), a buyer or a contract "
+                "(floor), a currency (fx).",
                 required=True,
             ),
             Column(
-                "from_year", "int", "First year shocked. Blank: the base year.", minimum=1900, maximum=2200
+                "from_year",
+                "int",
+                "First year shocked (delay: first construction start year). Blank: the base year.",
+                minimum=1900,
+                maximum=2200,
             ),
-            Column("to_year", "int", "Last year shocked. Blank: the end year.", minimum=1900, maximum=2200),
+            Column(
+                "to_year",
+                "int",
+                "Last year shocked (delay: last construction start year). Blank: the end year.",
+                minimum=1900,
+                maximum=2200,
+            ),
             Column(
                 "multiplier",
                 "float",
-                "Factor applied (0.5 halves, 3 triples, 0 shuts; at most 1000).",
+                "Factor applied (0.5 halves, 3 triples, 0 shuts; at most 1000). delay: whole years added; "
+                "ramp_up: share of capacity in the first operating year, rising by as much each year to full "
+                "(0.4: 40%, 80%, 100%); floor: share of the premium over the index still honoured (0: index "
+                "only); export: largest share of the output (0: none). The last three at most 1.",
                 required=True,
                 minimum=0.0,
                 maximum=1000.0,
@@ -768,6 +846,7 @@ RESULT_SHEETS: tuple[str, ...] = (
     "FundedProjects",
     "SignedContracts",
     "Flows",
+    "Transfers",
     "CashFlows",
     "Coverage",
     "ByYear",

@@ -52,7 +52,26 @@ def type_table(table: Table, raw: RawTable) -> tuple[pd.DataFrame, list[InputPro
 
 
 def series_dtype(column: Column) -> str:
-    return {"str": "object", "int": "Int64", "float": "float64"}[column.kind]
+    return {"str": "object", "int": "Int64", "float": "float64", "bool": "object"}[column.kind]
+
+
+TRUE_WORDS = ("true", "yes", "1")
+FALSE_WORDS = ("false", "no", "0")
+
+
+def truth(value: object) -> bool | None:
+    """A TRUE/FALSE cell: Excel's booleans, 1 and 0, or the words TRUE/FALSE (yes/no); None if it is none."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+    return None
 
 
 def unknown_columns(table: Table, raw: RawTable) -> list[InputProblem]:
@@ -98,6 +117,11 @@ def typed_values(
 
 def convert(column: Column, value: object) -> tuple[object, tuple[str, str] | None]:
     """One cell to its column's type, or the reason it cannot be."""
+    if column.kind == "bool":
+        flag = truth(value)
+        if flag is None:
+            return None, (f"{column.name} must be TRUE or FALSE, not {value!r}", "type TRUE or FALSE")
+        return flag, None
     if column.kind == "str":
         text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value).strip()
         if column.choices and text not in column.choices:
@@ -204,8 +228,12 @@ def unknown_references(table: Table, tables: dict[str, pd.DataFrame], raw: RawTa
     for column in table.columns:
         if column.references is None:
             continue
-        ref_sheet, ref_column = column.references.split(".")
-        allowed = set(tables[ref_sheet][ref_column].dropna())
+        references = [ref.split(".") for ref in column.references.split("|")]
+        allowed: set[object] = set()
+        for ref_sheet, ref_column in references:
+            allowed |= set(tables[ref_sheet][ref_column].dropna())
+        sheets = " or ".join(ref_sheet for ref_sheet, _ in references)
+        listed = " or ".join(f"a {ref_column} listed on {ref_sheet}" for ref_sheet, ref_column in references)
         for excel_row, value in frame[column.name].items():
             if is_blank(value) or value in allowed:
                 continue
@@ -215,8 +243,8 @@ def unknown_references(table: Table, tables: dict[str, pd.DataFrame], raw: RawTa
                 InputProblem(
                     table.sheet,
                     raw.cell(column.name, row_number(excel_row)),
-                    f"{column.name} {value!r} is not in {ref_sheet}",
-                    f"use a {ref_column} listed on {ref_sheet}{hint}",
+                    f"{column.name} {value!r} is not in {sheets}",
+                    f"use {listed}{hint}",
                 )
             )
     return problems
@@ -267,36 +295,70 @@ def projects_without_options(
 
 
 def shock_targets(tables: dict[str, pd.DataFrame], raw: RawTable) -> list[InputProblem]:
-    """A price or availability shock names a mineral; a capex shock a project or kind; a yield shock any;
-    an fx shock a currency."""
+    """Each shock field names its kind of target, and its multiplier means what the field needs.
+
+    price, spot_availability and export name a mineral; capex, opex, delay and ramp_up a
+    project or kind; yield any of those; floor a buyer or a contract; fx a currency. delay adds whole years;
+    ramp_up (a first-year share, above 0), floor and export (shares) are at most 1.
+    """
     minerals = set(tables["Minerals"]["mineral"].dropna())
     projects = set(tables["Projects"]["project"].dropna()) | set(tables["Projects"]["kind"].dropna())
+    counterparties = set(tables["Buyers"]["buyer"].dropna()) | set(tables["Contracts"]["contract"].dropna())
+    plant = "a project or project kind"
     allowed = {
-        "price": minerals,
-        "spot_availability": minerals,
-        "capex": projects,
-        "yield": minerals | projects,
-        "fx": set(CURRENCIES[1:]),
-    }
-    what = {
-        "price": "a mineral",
-        "spot_availability": "a mineral",
-        "capex": "a project or project kind",
-        "yield": "a mineral, project or project kind",
-        "fx": f"a currency ({', '.join(CURRENCIES[1:])})",
+        "price": (minerals, "a mineral"),
+        "spot_availability": (minerals, "a mineral"),
+        "export": (minerals, "a mineral"),
+        "capex": (projects, plant),
+        "opex": (projects, plant),
+        "delay": (projects, plant),
+        "ramp_up": (projects, plant),
+        "yield": (minerals | projects, "a mineral, project or project kind"),
+        "floor": (counterparties, "a buyer or a contract"),
+        "fx": (set(CURRENCIES[1:]), f"a currency ({', '.join(CURRENCIES[1:])})"),
     }
     problems = []
     for excel_row, row in tables["Shocks"].iterrows():
-        field, target = row["field"], row["target"]
-        if is_blank(field) or is_blank(target) or target == "*" or field not in allowed:
+        field, target, multiplier = row["field"], row["target"], row["multiplier"]
+        if is_blank(field) or field not in allowed:
             continue
-        if target not in allowed[field]:
+        if not is_blank(target) and target != "*" and target not in allowed[field][0]:
             problems.append(
                 InputProblem(
                     "Shocks",
                     raw.cell("target", row_number(excel_row)),
-                    f"a {field} shock cannot target {target!r}",
-                    f"name {what[field]}, or * for all",
+                    f"{article(field)} {field} shock cannot target {target!r}",
+                    f"name {allowed[field][1]}, or * for all",
+                )
+            )
+        if is_blank(multiplier):
+            continue
+        cell = raw.cell("multiplier", row_number(excel_row))
+        if field == "delay" and not float(multiplier).is_integer():
+            problems.append(
+                InputProblem(
+                    "Shocks",
+                    cell,
+                    f"a delay shock adds whole years, not {multiplier:g}",
+                    "type a whole number",
+                )
+            )
+        elif field in ("ramp_up", "floor", "export") and multiplier > 1:
+            problems.append(
+                InputProblem(
+                    "Shocks",
+                    cell,
+                    f"{article(field)} {field} shock's multiplier is a share, not {multiplier:g}",
+                    "use 0 to 1",
+                )
+            )
+        elif field == "ramp_up" and multiplier <= 0:
+            problems.append(
+                InputProblem(
+                    "Shocks",
+                    cell,
+                    "a ramp_up shock of 0 would never reach capacity",
+                    "give the first year's share of capacity, above 0 (a delay shock postpones the start)",
                 )
             )
     problems.extend(min_above_max(tables["Shocks"], raw, "from_year", "to_year"))
@@ -330,3 +392,8 @@ def limit_members(tables: dict[str, pd.DataFrame], raw: RawTable) -> list[InputP
                 )
             )
     return problems
+
+
+def article(word: str) -> str:
+    """``a`` or ``an`` before ``word`` (an export shock, a floor shock)."""
+    return "an" if word[:1].lower() in "aeiou" else "a"

@@ -78,9 +78,15 @@ def large_optima() -> dict[tuple[str, float], float]:
 
 
 def write_workbook(
-    instance: Instance, path: Path, mip_gap: float = 1e-9, time_limit_s: float = 600.0
+    instance: Instance,
+    path: Path,
+    mip_gap: float = 1e-9,
+    time_limit_s: float = 600.0,
+    *,
+    single_plant: bool = False,
 ) -> Path:
-    """The instance as an input workbook for ``optimize plan``."""
+    """The instance as an input workbook for ``optimize plan`` (``single_plant``: each customer is
+    served by one site, the single-source problem)."""
     wb = Workbook()
     wb.remove(wb.active)
 
@@ -101,6 +107,7 @@ def write_workbook(
             ["discount_rate", 0],
             ["mip_gap", mip_gap],
             ["time_limit_s", time_limit_s],
+            *([["single_plant", True]] if single_plant else []),
         ],
     )
     sheet("Minerals", ["mineral", "price_usd_per_t", "spot_availability_tpa"], [["service", 0, 0]])
