@@ -507,6 +507,8 @@ ALSO_TESTED: dict[str, str] = {
     "scenario name starting with = + - @ (property): text cells, no formula anywhere in the plan",
     "test_names_are_text_in_the_whatif_and_frontier_workbooks": "the same names in the comparison and "
     "frontier workbooks: text cells, no formula",
+    "test_names_are_text_in_the_committee_sheets_and_the_sensitivity_workbook": "the same names in "
+    "NPVBridge, ProjectNPV, CashByScenario and the sensitivity workbook: text cells, no formula",
     "test_a_second_run_on_the_same_output_is_refused_and_sigterm_writes_nothing": "a second plan run on "
     "an output being written: exit 2 naming the first run; SIGTERM on the first: exit 143, nothing written",
     "test_sigterm_stops_local_what_if_workers_too": "SIGTERM on whatif --jobs 2: exit 143 at once, the "

@@ -61,6 +61,7 @@ ACRONYMS = {
     "llcr": "LLCR",
     "cfads": "CFADS",
     "fx": "FX",
+    "whatif": "what-if",
 }
 UNITS = (  # column-name suffix -> unit shown in the header
     ("_usd_m", "USD m"),
