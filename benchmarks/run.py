@@ -62,7 +62,14 @@ def bench(name: str, time_limit_s: float, lp: bool) -> dict[str, Any]:
         mps = Path(folder) / f"{name}.mps"
         print(f"{name}: the product", file=sys.stderr)
         ours = run_module(
-            "benchmarks.pipeline", str(path), "--mps", str(mps), *limit, *(["--relax"] if lp else [])
+            "benchmarks.pipeline",
+            str(path),
+            "--mps",
+            str(mps),
+            *limit,
+            "--gap",
+            str(GAP),
+            *(["--relax"] if lp else []),
         )
         print(f"{name}: HiGHS alone, LP relaxation", file=sys.stderr)
         relaxation = run_module("benchmarks.highs_alone", str(mps), *limit, "--relax")
