@@ -23,6 +23,7 @@ import pandas as pd
 import pyomo.environ as pyo
 from optimizer.models.contracts import serving_plant
 from optimizer.models.data import USD_M_PER_USD, FundKey, ModelData
+from optimizer.models.debt import Schedule
 from optimizer.models.value_chain import transfer_price_usd_per_t
 
 PORTFOLIO = "(portfolio)"
@@ -85,12 +86,9 @@ def ledger(m: pyo.ConcreteModel, d: ModelData) -> Ledger:
                 book[p, s, t]["fixed_opex_usd_m"] -= d.fixed_opex(k, t, s)
             loan = d.debt.get(k)
             if loan is not None:
-                for t, usd_m in loan.drawn_usd_m.items():
-                    book[p, s, t]["debt_drawn_usd_m"] += usd_m
-                for t, usd_m in loan.interest_usd_m.items():
-                    book[p, s, t]["debt_interest_usd_m"] -= usd_m
-                for t, usd_m in loan.principal_usd_m.items():
-                    book[p, s, t]["debt_principal_usd_m"] -= usd_m
+                book_schedule(
+                    book, p, s, loan, ("debt_drawn_usd_m", "debt_interest_usd_m", "debt_principal_usd_m")
+                )
         for p, t in d.plant_years:
             feed = val_at(m.feed, (p, t, s))
             if feed:
@@ -128,14 +126,20 @@ def ledger(m: pyo.ConcreteModel, d: ModelData) -> Ledger:
             schedule = d.prepayment.get(c)
             if schedule is None:
                 continue
-            owner = contract_owner(m, d, c, funded)
-            for t, usd_m in schedule.drawn_usd_m.items():
-                book[owner, s, t]["prepayments_received_usd_m"] += usd_m
-            for t, usd_m in schedule.principal_usd_m.items():
-                book[owner, s, t]["prepayments_repaid_usd_m"] -= usd_m
-            for t, usd_m in schedule.interest_usd_m.items():
-                book[owner, s, t]["prepayment_interest_usd_m"] -= usd_m
+            items = ("prepayments_received_usd_m", "prepayment_interest_usd_m", "prepayments_repaid_usd_m")
+            book_schedule(book, contract_owner(m, d, c, funded), s, schedule, items)
     return book
+
+
+def book_schedule(book: Ledger, owner: str, s: str, schedule: Schedule, items: tuple[str, str, str]) -> None:
+    """A loan's or prepayment's cash in its owner's ledger: money drawn in, interest and principal out."""
+    drawn, interest, principal = items
+    for t, usd_m in schedule.drawn_usd_m.items():
+        book[owner, s, t][drawn] += usd_m
+    for t, usd_m in schedule.interest_usd_m.items():
+        book[owner, s, t][interest] -= usd_m
+    for t, usd_m in schedule.principal_usd_m.items():
+        book[owner, s, t][principal] -= usd_m
 
 
 def book_transfers(m: pyo.ConcreteModel, d: ModelData, book: Ledger, s: str) -> None:
