@@ -1,4 +1,4 @@
-"""Pieces the rule modules share: a sparse variable's value or zero, "the project is funded"."""
+"""Pieces the rule modules and the result tables share: a sparse variable or zero, its solved value, "the project is funded"."""
 
 from __future__ import annotations
 
@@ -31,3 +31,14 @@ def running(m: pyo.ConcreteModel, d: ModelData, project: str, year: int, scenari
 def can_run(d: ModelData, project: str, year: int, scenario: str) -> bool:
     """Some funding choice of the plant makes it run in ``year`` of ``scenario``."""
     return bool(d.funds_operating_in(project, year, scenario))
+
+
+def val(var: Any) -> float:
+    """A solved variable's value, 0 for one the solver never saw (it appears in no row)."""
+    value = var.value
+    return 0.0 if value is None else float(value)
+
+
+def val_at(var: Any, key: tuple[Any, ...]) -> float:
+    """The solved value of a sparse variable at ``key``, 0 where the index has no such entry."""
+    return val(var[key]) if key in var else 0.0

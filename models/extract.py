@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 import pandas as pd
 import pyomo.environ as pyo
+from optimizer.models.common import val, val_at
 from optimizer.models.contracts import serving_plant
 from optimizer.models.data import USD_M_PER_USD, ModelData
 from optimizer.models.funding import equity_usd_m
@@ -25,17 +25,6 @@ from optimizer.models.value_chain import transfer_price_usd_per_t
 from optimizer.case import Case, records
 
 TOLERANCE_T = 1e-6
-
-
-def val(var: Any) -> float:
-    """A variable's value, 0 for one the solver never saw (it appears in no row)."""
-    value = var.value
-    return 0.0 if value is None else float(value)
-
-
-def val_at(var: Any, key: tuple[Any, ...]) -> float:
-    """The value of a sparse variable at ``key``, 0 where the index has no such entry."""
-    return val(var[key]) if key in var else 0.0
 
 
 def funded_keys(m: pyo.ConcreteModel, d: ModelData) -> list[tuple[str, str, int]]:

@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 import pyomo.environ as pyo
+from optimizer.models.common import val, val_at
 from optimizer.models.contracts import serving_plant
 from optimizer.models.data import USD_M_PER_USD, FundKey, ModelData
 from optimizer.models.debt import Schedule
@@ -55,11 +56,6 @@ ITEMS = (*OPERATING_ITEMS, *CAPEX_ITEMS, *FINANCING_ITEMS)
 Ledger = dict[tuple[str, str, int], dict[str, float]]  # (owner, scenario, year) -> item -> USD m
 
 
-def val(var: Any) -> float:
-    value = var.value
-    return 0.0 if value is None else float(value)
-
-
 def funded_choices(m: pyo.ConcreteModel, d: ModelData) -> dict[str, FundKey]:
     """Each funded project's funding choice."""
     return {k[0]: k for k in d.fund_keys if val(m.fund[k]) > 0.5}
@@ -78,6 +74,7 @@ def ledger(m: pyo.ConcreteModel, d: ModelData) -> Ledger:
     per_t = USD_M_PER_USD
     funded = funded_choices(m, d)
     signed = [c for c in d.contracts if val(m.sign[c]) > 0.5]
+    owners = {c: contract_owner(m, d, c, funded) for c in d.contracts}  # once, not per scenario and year
     for s in d.scenarios:
         for p, k in funded.items():
             for t, usd_m in d.capex_spend_in(k, s).items():
@@ -108,7 +105,7 @@ def ledger(m: pyo.ConcreteModel, d: ModelData) -> Ledger:
                 logistics = d.logistics_usd_per_t.get((p, d.contract_buyer[c]), 0.0)
                 book[p, s, t]["logistics_usd_m"] -= per_t * logistics * tonnes
         for c, t in d.contract_years:
-            owner = contract_owner(m, d, c, funded)
+            owner = owners[c]
             if (c, t, s) in m.spot_buy and (tonnes := val(m.spot_buy[c, t, s])):
                 book[owner, s, t]["contract_revenue_usd_m"] += (
                     per_t * d.contract_price_usd_per_t[c, t, s] * tonnes
@@ -120,14 +117,12 @@ def ledger(m: pyo.ConcreteModel, d: ModelData) -> Ledger:
         for c in signed:
             if d.signing_cost_usd_m[c] > 0 and d.years_of_contract.get(c):
                 first = d.years_of_contract[c][0]
-                book[contract_owner(m, d, c, funded), s, first]["signing_costs_usd_m"] -= (
-                    d.signing_cost_usd_m[c]
-                )
+                book[owners[c], s, first]["signing_costs_usd_m"] -= d.signing_cost_usd_m[c]
             schedule = d.prepayment.get(c)
             if schedule is None:
                 continue
             items = ("prepayments_received_usd_m", "prepayment_interest_usd_m", "prepayments_repaid_usd_m")
-            book_schedule(book, contract_owner(m, d, c, funded), s, schedule, items)
+            book_schedule(book, owners[c], s, schedule, items)
     return book
 
 
@@ -163,11 +158,6 @@ def book_transfers(m: pyo.ConcreteModel, d: ModelData, book: Ledger, s: str) -> 
         if tonnes:
             spot = d.spot_price_usd_per_t[d.feed_mineral[p], t, s] * (1 + d.spot_premium)
             book[p, s, t]["spot_purchases_usd_m"] -= per_t * spot * tonnes
-
-
-def val_at(var: Any, key: tuple[Any, ...]) -> float:
-    """The value of ``var[key]``, 0 where the model has no such variable."""
-    return val(var[key]) if key in var else 0.0
 
 
 def sales_usd_m(m: pyo.ConcreteModel, d: ModelData, p: str, t: int, s: str) -> tuple[float, float, float]:

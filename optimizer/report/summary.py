@@ -107,10 +107,6 @@ FORMATS = {
 COVENANT_TOLERANCE = 1e-6
 
 
-def prepayments_usd_m(plan: Plan) -> float:
-    return float(plan.signed["prepayment_usd_m"].sum()) if not plan.signed.empty else 0.0
-
-
 def worst_scenario(plan: Plan) -> tuple[str, float] | None:
     npv = plan.npv_by_scenario
     if npv.empty:
@@ -119,10 +115,10 @@ def worst_scenario(plan: Plan) -> tuple[str, float] | None:
     return str(row["scenario"]), float(row["npv_usd_m"])
 
 
-def finance_value(plan: Plan, key: str) -> float | str | None:
-    """A headline number of the plan's project finance (``Plan.finance_summary``); an IRR that does
-    not exist (cash that never turns, or never negative) says so instead of a blank."""
-    value = plan.finance_summary.get(key)
+def finance_value(plan: Plan, finance: dict[str, float | None], key: str) -> float | str | None:
+    """A headline number of the plan's project finance (``finance``: ``Plan.finance_summary``); an IRR
+    that does not exist (cash that never turns, or never negative) says so instead of a blank."""
+    value = finance.get(key)
     if value is None and key.endswith("_irr"):
         return "none exists (see Finance notes)" if not plan.finance.empty else NOT_COMPUTED
     return value
@@ -257,8 +253,8 @@ def warnings(plan: Plan) -> list[str]:
 
 def summary_values(plan: Plan, provenance: Any) -> dict[str, Any]:
     budget = plan.case.settings.budget_usd_m
-    prepaid = prepayments_usd_m(plan) if plan.has_solution else None
     finance = plan.finance_summary if plan.has_solution else {}
+    prepaid = (finance.get("prepayments_usd_m") or 0.0) if plan.has_solution else None
     debt = finance.get("debt_usd_m") or 0.0
     worst = worst_scenario(plan) if plan.has_solution else None
     listed = warnings(plan)
@@ -272,8 +268,8 @@ def summary_values(plan: Plan, provenance: Any) -> dict[str, Any]:
         "mip_gap": plan.mip_gap,
         "solve_s": round(plan.solve_s, 3),
         "worst_scenario_npv_usd_m": worst[1] if worst else None,
-        "portfolio_irr": finance_value(plan, "portfolio_irr") if plan.has_solution else None,
-        "equity_irr": finance_value(plan, "equity_irr") if plan.has_solution else None,
+        "portfolio_irr": finance_value(plan, finance, "portfolio_irr") if plan.has_solution else None,
+        "equity_irr": finance_value(plan, finance, "equity_irr") if plan.has_solution else None,
         "min_dscr": finance.get("min_dscr"),
         "prepayments_usd_m": prepaid,
         "effective_budget_usd_m": budget + debt + prepaid
