@@ -173,8 +173,8 @@ def project_scenarios_table(m: pyo.ConcreteModel, d: ModelData, book: Ledger | N
             "scenario": s,
             "probability": d.probability[s],
             "npv_usd_m": npv[k[0], s],
-            "feed_t": sum(val(m.feed[k[0], t, s]) for t in d.operating_years[k] if (k[0], t, s) in m.feed),
-            "operating_years": len(d.operating_years[k]),
+            "feed_t": sum(val_at(m.feed, (k[0], t, s)) for t in d.operating_years_in(k, s)),
+            "operating_years": len(d.operating_years_in(k, s)),
         }
         for k in funded_keys(m, d)
         for s in d.scenarios
