@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
+from optimizer.models.ledger import PORTFOLIO
+
 if TYPE_CHECKING:
     from optimizer.plan import Plan
 
@@ -91,7 +93,7 @@ def npv_bridge(plan: Plan) -> pd.DataFrame:
         (f"{project} ({option})", "project", by_project.loc[project])
         for project, option in zip(projects["project"].tolist(), projects["option"].tolist(), strict=True)
     ]
-    steps.append((PORTFOLIO_ITEMS, "portfolio", ledger.iloc[-2]))
+    steps.append((PORTFOLIO_ITEMS, "portfolio", by_project.loc[PORTFOLIO]))
     rows, total = [], 0.0
     for item, kind, line in steps:
         npv = float(line["npv_usd_m"])
