@@ -292,20 +292,30 @@ def fixed_integer_duals(h: highspy.Highs, compiled: CompiledModel) -> dict[Any, 
     HiGHS's row dual is d(objective) / d(row bound), for either sense: what the objective
     gains per unit the bound of the constraint *as Pyomo normalised it* (``lower <= body <=
     upper``) moves. Empty when that LP does not solve to optimality.
+
+    The LP is solved in a fresh HiGHS instance: re-run on the instance that solved the MIP,
+    HiGHS skips presolve and takes the whole LP through the simplex (on the example 2.6 s
+    and 16,000 iterations, against 0.2 s and 3,500 iterations when presolve removes the
+    fixed columns first).
     """
+    lp = h.getLp()
     integer = np.array(
         [i for i, var in enumerate(compiled.columns) if var.is_integer() or var.is_binary()], dtype=np.int32
     )
     if len(integer):
         fixed = np.round(np.asarray(h.getSolution().col_value)[integer])
-        h.changeColsBounds(len(integer), integer, fixed, fixed)
-        continuous = np.full(len(integer), int(highspy.HighsVarType.kContinuous), dtype=np.uint8)
-        h.changeColsIntegrality(len(integer), integer, continuous)
-        h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        lower, upper = np.array(lp.col_lower_, dtype=float), np.array(lp.col_upper_, dtype=float)
+        lower[integer], upper[integer] = fixed, fixed
+        lp.col_lower_, lp.col_upper_ = lower, upper
+        lp.integrality_ = []
+    fixed_lp = quiet_highs()
+    fixed_lp.setOptionValue("threads", int(h.getOptionValue("threads")[1]))  # the scheduler as made
+    fixed_lp.passModel(lp)
+    fixed_lp.run()
+    if fixed_lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return {}
     duals: dict[Any, float] = {}
-    for row, dual in zip(compiled.rows, h.getSolution().row_dual, strict=True):
+    for row, dual in zip(compiled.rows, fixed_lp.getSolution().row_dual, strict=True):
         duals[row] = duals.get(row, 0.0) + float(dual)  # a ranged constraint is two rows
     return duals
 
