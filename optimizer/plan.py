@@ -297,7 +297,7 @@ def plan(
         notify("value of the stochastic solution: planning for the average scenario")
         t0 = time.perf_counter()
         own = dataclasses.replace(options, start=built.as_start("the stochastic plan"), duals=False)
-        vss = value_of_stochastic_solution(case, d, built.expected_npv_usd_m, own)
+        vss = value_of_stochastic_solution(case, d, built.expected_npv_usd_m, own, model=m)
         timings["stochastic_value_s"] = time.perf_counter() - t0
         if vss.message:
             built.messages.append(vss.message)

@@ -52,12 +52,19 @@ class StochasticValue:
 
 
 def value_of_stochastic_solution(
-    case: Case, stochastic: ModelData, stochastic_expected_npv_usd_m: float, options: SolverOptions
+    case: Case,
+    stochastic: ModelData,
+    stochastic_expected_npv_usd_m: float,
+    options: SolverOptions,
+    model: pyo.ConcreteModel | None = None,
 ) -> StochasticValue:
     """Solve the average scenario, fix its decisions, and evaluate them in every scenario.
 
     ``stochastic`` is the case's model data as the plan was made from it (not prepared again);
-    ``options.start`` (the stochastic plan) starts the average-scenario MIP.
+    ``options.start`` (the stochastic plan) starts the average-scenario MIP. ``model``: the
+    stochastic plan's own model, once its plan has been read, to evaluate the average plan in
+    (its funding and signing are fixed and its values overwritten); building it again costs
+    a second on the example. Without it a new one is built.
     """
     average = prepare(case, mean_value=True)
     m_average = create_model(average)
@@ -68,7 +75,7 @@ def value_of_stochastic_solution(
         )
     funded = set(funded_keys(m_average, average))
     signed = set(signed_contracts(m_average, average))
-    m = create_model(stochastic)
+    m = model if model is not None else create_model(stochastic)
     fix_first_stage(m, funded, signed)
     second = solve(m, dataclasses.replace(options, start=None))
     if not second.has_solution:
