@@ -19,8 +19,9 @@ from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, TwoCellAnchor
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.pagebreak import Break
-from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from optimizer.report import summary
@@ -206,6 +207,7 @@ def write_table(sheet: Worksheet, name: str, frame: pd.DataFrame) -> TableLayout
     columns = [str(c) for c in frame.columns]
     last_row = HEADER_ROW + max(len(frame), 1)
     header_lines = 1
+    headers: list[str] = []
     for i, column in enumerate(columns, start=1):
         values = [plain(v) for v in frame.iloc[:, i - 1]]
         label = column_label(column)
@@ -213,6 +215,7 @@ def write_table(sheet: Worksheet, name: str, frame: pd.DataFrame) -> TableLayout
         width = column_width(label, values)
         header = write_cell(sheet, HEADER_ROW, i, label)
         header.font, header.fill = HEADER_FONT, HEADER_FILL
+        headers.append(str(header.value))
         header.alignment = Alignment(
             wrap_text=True, vertical="center", horizontal="right" if numeric else "left"
         )
@@ -225,11 +228,26 @@ def write_table(sheet: Worksheet, name: str, frame: pd.DataFrame) -> TableLayout
         sheet.column_dimensions[get_column_letter(i)].width = width
     sheet.row_dimensions[HEADER_ROW].height = POINTS_PER_LINE * max(header_lines, 2) + 2
     if columns:
-        table = Table(displayName=name, ref=f"A{HEADER_ROW}:{get_column_letter(len(columns))}{last_row}")
-        table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
-        sheet.add_table(table)
+        sheet.add_table(
+            excel_table(name, f"A{HEADER_ROW}:{get_column_letter(len(columns))}{last_row}", headers)
+        )
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"
     return TableLayout(sheet, frame.reset_index(drop=True), HEADER_ROW)
+
+
+def excel_table(name: str, ref: str, headers: list[str]) -> Table:
+    """An Excel table over ``ref`` with a filter button on each header and its columns named.
+
+    The columns are named here from the headers as written: a table without them has
+    openpyxl read the whole range back, cell by cell, when it saves, only to name them.
+    """
+    return Table(
+        displayName=name,
+        ref=ref,
+        autoFilter=AutoFilter(ref=ref),
+        tableColumns=[TableColumn(id=i, name=header) for i, header in enumerate(headers, start=1)],
+        tableStyleInfo=TableStyleInfo(name=TABLE_STYLE, showRowStripes=True),
+    )
 
 
 def write_column(
