@@ -24,8 +24,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy.optimize import brentq
 
@@ -77,19 +79,31 @@ def irr(cash: Sequence[float]) -> Rate:
     def value(r: float) -> float:
         return float(np.sum(flows / (1.0 + r) ** powers)) / scale
 
-    values = np.array([value(r) for r in RATE_GRID])
+    values = np.sum(flows / compounding(len(flows)), axis=1) / scale  # value(r) at every rate of the grid
     roots = []
-    for i in range(len(RATE_GRID) - 1):
-        a, b = values[i], values[i + 1]
-        if a == 0:
+    for i in np.flatnonzero((values[:-1] == 0) | (values[:-1] * values[1:] < 0)):
+        if values[i] == 0:
             roots.append(float(RATE_GRID[i]))
-        elif a * b < 0:
+        else:
             roots.append(float(brentq(value, RATE_GRID[i], RATE_GRID[i + 1], xtol=1e-12)))
     if not roots:
         return Rate(None, "no IRR: no rate between -99% and 10,000% sets the value to zero")
     if len(roots) > 1:
         return Rate(None, f"no single IRR: {len(roots)} rates set the value to zero")
     return Rate(roots[0])
+
+
+@lru_cache(maxsize=64)
+def compounding(periods: int) -> npt.NDArray[np.float64]:
+    """(1 + r) ** i for each rate r of ``RATE_GRID`` (a row) and year i < ``periods`` (a column).
+
+    The grid is scanned for sign changes on every IRR; a plan's cash flows have a few
+    lengths, so the table is made once per length and the scan is one division and one
+    sum per row, the same arithmetic as ``value(r)`` rate by rate (the same numbers).
+    """
+    table = (1.0 + RATE_GRID)[:, np.newaxis] ** np.arange(periods)
+    table.flags.writeable = False
+    return table
 
 
 def payback_year(years: Sequence[int], cash: Sequence[float]) -> int | None:
