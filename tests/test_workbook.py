@@ -8,14 +8,16 @@ import warnings
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineWorkbook
 
 from optimizer import Case
 from optimizer.cli import main
-from optimizer.report.render import column_label
+from optimizer.report.render import column_label, write_table
 from optimizer.report.results import RESULT_TABLES, SUMMARY_ROWS
 from optimizer.workbook.schema import RESULT_SHEETS, TABLES_BY_SHEET
 from tests.support.rich_workbook import (
@@ -163,6 +165,36 @@ def test_column_labels_carry_units() -> None:
     assert column_label("capacity_tpa") == "Capacity (t/yr)"
     assert column_label("NdPr_oxide_t") == "NdPr oxide (t)"
     assert column_label("coverage_share") == "Coverage (%)"
+
+
+def written_table(tmp_path: Path, frame: pd.DataFrame) -> Worksheet:
+    """``frame`` drawn by ``write_table``, saved and read back: what a user's Excel gets."""
+    book = Workbook()
+    write_table(book.active, "Table1", frame)
+    book.save(tmp_path / "table.xlsx")
+    return load_workbook(tmp_path / "table.xlsx").active
+
+
+def test_the_quote_prefix_stays_on_the_cells_whose_text_starts_like_a_formula(tmp_path: Path) -> None:
+    """Cells of a column share one style, but the quote prefix is each formula-like name's own."""
+    sheet = written_table(tmp_path, pd.DataFrame({"contract": ["=A1", "plain", "-x", "also plain"]}))
+    assert [sheet.cell(row, 1).quotePrefix for row in range(5, 9)] == [True, False, True, False]
+    assert {sheet.cell(row, 1).number_format for row in range(5, 9)} == {"General"}
+    assert all(sheet.cell(row, 1).border.bottom.style == "hair" for row in range(5, 9))
+
+
+def test_a_metric_table_formats_each_row_by_its_metric(tmp_path: Path) -> None:
+    """Risk: one column of values, each row in its own metric's format, and the table's border on all."""
+    frame = pd.DataFrame(
+        {
+            "metric": ["expected_npv_usd_m", "cvar_alpha", "expected_npv_usd_m", None],
+            "value": [1.0, 0.9, 2.0, 3.0],
+        }
+    )
+    sheet = written_table(tmp_path, frame)
+    formats = [sheet.cell(row, 2).number_format for row in range(5, 9)]
+    assert formats == ["#,##0.0;[Red]-#,##0.0", "0.0%", "#,##0.0;[Red]-#,##0.0", "General"]
+    assert all(sheet.cell(row, 2).border.bottom.style == "hair" for row in range(5, 9))
 
 
 def test_edited_plan_runs_again_with_the_edit(tmp_path: Path) -> None:

@@ -24,8 +24,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy.optimize import brentq
 
@@ -77,19 +79,31 @@ def irr(cash: Sequence[float]) -> Rate:
     def value(r: float) -> float:
         return float(np.sum(flows / (1.0 + r) ** powers)) / scale
 
-    values = np.array([value(r) for r in RATE_GRID])
+    values = np.sum(flows / compounding(len(flows)), axis=1) / scale  # value(r) at every rate of the grid
     roots = []
-    for i in range(len(RATE_GRID) - 1):
-        a, b = values[i], values[i + 1]
-        if a == 0:
+    for i in np.flatnonzero((values[:-1] == 0) | (values[:-1] * values[1:] < 0)):
+        if values[i] == 0:
             roots.append(float(RATE_GRID[i]))
-        elif a * b < 0:
+        else:
             roots.append(float(brentq(value, RATE_GRID[i], RATE_GRID[i + 1], xtol=1e-12)))
     if not roots:
         return Rate(None, "no IRR: no rate between -99% and 10,000% sets the value to zero")
     if len(roots) > 1:
         return Rate(None, f"no single IRR: {len(roots)} rates set the value to zero")
     return Rate(roots[0])
+
+
+@lru_cache(maxsize=64)
+def compounding(periods: int) -> npt.NDArray[np.float64]:
+    """(1 + r) ** i for each rate r of ``RATE_GRID`` (a row) and year i < ``periods`` (a column).
+
+    The grid is scanned for sign changes on every IRR; a plan's cash flows have a few
+    lengths, so the table is made once per length and the scan is one division and one
+    sum per row, the same arithmetic as ``value(r)`` rate by rate (the same numbers).
+    """
+    table = (1.0 + RATE_GRID)[:, np.newaxis] ** np.arange(periods)
+    table.flags.writeable = False
+    return table
 
 
 def payback_year(years: Sequence[int], cash: Sequence[float]) -> int | None:
@@ -160,15 +174,22 @@ def metrics(
         return {}
     full = range(int(yearly.index.min()), int(yearly.index.max()) + 1)
     yearly = yearly.reindex(full, fill_value=0.0)
-    project = yearly[operating].sum(axis=1) + yearly[capex].sum(axis=1)
-    equity = project + yearly[financing].sum(axis=1)
-    project_rate, equity_rate = irr(list(project)), irr(list(equity))
+    years = yearly.index.tolist()
     cfads = yearly[operating].sum(axis=1)
-    service = -yearly[service_items].sum(axis=1)
-    in_debt = [t for t in debt_years if t in yearly.index and service.get(t, 0.0) > 1e-12]
-    ratios = [float(cfads[t] / service[t]) for t in in_debt]
-    share_years = in_debt if in_debt else [t for t in yearly.index if yearly.loc[t, "sales_usd_m"] > 0]
-    sales = float(yearly.loc[share_years, "sales_usd_m"].sum()) if share_years else 0.0
+    capex_cash = yearly[capex]
+    project = cfads + capex_cash.sum(axis=1)
+    equity = (project + yearly[financing].sum(axis=1)).tolist()
+    project_rate, equity_rate = irr(project.tolist()), irr(equity)
+    # per year, as plain numbers: looking a year up in a Series costs more than the arithmetic
+    cfads_in = dict(zip(years, cfads.tolist(), strict=True))
+    service_in = dict(zip(years, (-yearly[service_items].sum(axis=1)).tolist(), strict=True))
+    in_debt = [t for t in debt_years if service_in.get(t, 0.0) > 1e-12]
+    ratios = [cfads_in[t] / service_in[t] for t in in_debt]
+    sales_by_year = yearly["sales_usd_m"]
+    share_years = (
+        in_debt if in_debt else [t for t, v in zip(years, sales_by_year.tolist(), strict=True) if v > 0]
+    )
+    sales = float(sales_by_year.loc[share_years].sum()) if share_years else 0.0
     contracted = contracted_sales(cash, probability, share_years)
     notes = [
         f"{which}: {rate_.reason}"
@@ -176,19 +197,17 @@ def metrics(
         if rate_.value is None
     ]
     return {
-        "capex_usd_m": -float(yearly[capex].sum().sum()),
+        "capex_usd_m": -float(capex_cash.sum().sum()),
         "debt_usd_m": float(yearly["debt_drawn_usd_m"].sum()),
         "npv_usd_m": float(yearly["discounted_usd_m"].sum()),
         "project_irr": project_rate.value,
         "equity_irr": equity_rate.value,
-        "payback_year": payback_year(list(yearly.index), list(project)),
-        "moic": moic(list(equity)),
-        "peak_funding_usd_m": peak_funding_usd_m(list(equity)),
+        "payback_year": payback_year(years, project.tolist()),
+        "moic": moic(equity),
+        "peak_funding_usd_m": peak_funding_usd_m(equity),
         "min_dscr": min(ratios) if ratios and has_debt else None,
         "avg_dscr": sum(ratios) / len(ratios) if ratios and has_debt else None,
-        "llcr": cover_ratio(
-            [float(cfads[t]) for t in in_debt], [float(service[t]) for t in in_debt], rate, in_debt
-        )
+        "llcr": cover_ratio([cfads_in[t] for t in in_debt], [service_in[t] for t in in_debt], rate, in_debt)
         if rate is not None and in_debt and has_debt
         else None,
         "contracted_share": contracted / sales if sales > 1e-12 else None,
@@ -197,12 +216,19 @@ def metrics(
 
 
 def contracted_sales(cash: pd.DataFrame, probability: pd.Series | None, years: list[int]) -> float:
-    """Sales to signed contracts (deliveries, not spot), in ``years``: sales x contracted share per row."""
-    rows = cash[cash["year"].isin(years) & cash["contracted_share"].notna()]
-    values = rows["sales_usd_m"].astype(float) * rows["contracted_share"].astype(float)
+    """Sales to signed contracts (deliveries, not spot), in ``years``: sales x contracted share per row.
+
+    Read as arrays of the rows that count, not as a filtered copy of the whole ledger
+    (some thirty columns, once per Finance row); a missing amount adds nothing, as in pandas.
+    """
+    counted = (cash["year"].isin(years) & cash["contracted_share"].notna()).to_numpy()
+    values = (
+        cash["sales_usd_m"].to_numpy(dtype=float)[counted]
+        * cash["contracted_share"].to_numpy(dtype=float)[counted]
+    )
     if probability is not None:
-        values = values * rows["scenario"].map(probability).astype(float)
-    return float(values.sum())
+        values = values * cash["scenario"].map(probability).to_numpy(dtype=float)[counted]
+    return float(np.nansum(values))
 
 
 def finance_table(

@@ -8,6 +8,7 @@ print: landscape, one page wide, header row repeated, title and page numbers.
 
 from __future__ import annotations
 
+from copy import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,13 +17,15 @@ from openpyxl import Workbook
 from openpyxl.chart._chart import ChartBase
 from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, TwoCellAnchor
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.pagebreak import Break
-from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from optimizer.report import summary
-from optimizer.report.cells import plain, safe_text, write_cell
+from optimizer.report.cells import plain, safe_text, write_cell, write_value
 from optimizer.report.charts import WIDTH_CM, TableLayout
 from optimizer.report.results import RESULT_TABLES, ResultSheet
 from optimizer.report.views import SCENARIO
@@ -203,44 +206,93 @@ def write_table(sheet: Worksheet, name: str, frame: pd.DataFrame) -> TableLayout
     """The frame as an Excel table with its header at A4; returns where it landed."""
     columns = [str(c) for c in frame.columns]
     last_row = HEADER_ROW + max(len(frame), 1)
-    for r, record in enumerate(frame.itertuples(index=False), start=HEADER_ROW + 1):
-        for i, value in enumerate(record, start=1):
-            write_cell(sheet, r, i, value)
     header_lines = 1
+    headers: list[str] = []
     for i, column in enumerate(columns, start=1):
-        values = [plain(v) for v in frame[column]] if len(frame) else []
+        values = [plain(v) for v in frame.iloc[:, i - 1]]
         label = column_label(column)
         numeric = bool(values) and all(isinstance(v, int | float) for v in values if v is not None)
         width = column_width(label, values)
         header = write_cell(sheet, HEADER_ROW, i, label)
         header.font, header.fill = HEADER_FONT, HEADER_FILL
+        headers.append(str(header.value))
         header.alignment = Alignment(
             wrap_text=True, vertical="center", horizontal="right" if numeric else "left"
         )
         header_lines = max(header_lines, wrapped_lines(label, width))
-        formats = row_formats(frame, column, values)
         long_text = not numeric and any(isinstance(v, str) and len(v) > width for v in values)
         alignment = WRAP if long_text else (None if numeric else TEXT)
-        for offset, (cell,) in enumerate(
-            sheet.iter_rows(min_row=HEADER_ROW + 1, max_row=last_row, min_col=i, max_col=i)
-        ):
-            cell.number_format = formats[offset] if offset < len(formats) else formats[-1]
-            cell.border = ROW_BORDER
-            if alignment is not None:
-                cell.alignment = alignment
-            if long_text and offset < len(values) and isinstance(values[offset], str):
-                lines = wrapped_lines(values[offset], width)
-                if lines > 1:
-                    height = sheet.row_dimensions[cell.row].height or POINTS_PER_LINE
-                    sheet.row_dimensions[cell.row].height = max(height, POINTS_PER_LINE * lines + 2)
+        write_column(sheet, i, values, last_row, row_formats(frame, column, values), alignment)
+        if long_text:
+            fit_wrapped_rows(sheet, values, width)
         sheet.column_dimensions[get_column_letter(i)].width = width
     sheet.row_dimensions[HEADER_ROW].height = POINTS_PER_LINE * max(header_lines, 2) + 2
     if columns:
-        table = Table(displayName=name, ref=f"A{HEADER_ROW}:{get_column_letter(len(columns))}{last_row}")
-        table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
-        sheet.add_table(table)
+        sheet.add_table(
+            excel_table(name, f"A{HEADER_ROW}:{get_column_letter(len(columns))}{last_row}", headers)
+        )
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"
     return TableLayout(sheet, frame.reset_index(drop=True), HEADER_ROW)
+
+
+def excel_table(name: str, ref: str, headers: list[str]) -> Table:
+    """An Excel table over ``ref`` with a filter button on each header and its columns named.
+
+    The columns are named here from the headers as written: a table without them has
+    openpyxl read the whole range back, cell by cell, when it saves, only to name them.
+    """
+    return Table(
+        displayName=name,
+        ref=ref,
+        autoFilter=AutoFilter(ref=ref),
+        tableColumns=[TableColumn(id=i, name=header) for i, header in enumerate(headers, start=1)],
+        tableStyleInfo=TableStyleInfo(name=TABLE_STYLE, showRowStripes=True),
+    )
+
+
+def write_column(
+    sheet: Worksheet,
+    column: int,
+    values: list[Any],
+    last_row: int,
+    formats: list[str],
+    alignment: Alignment | None,
+) -> None:
+    """The data cells of ``column``: number format, row border and alignment, then the value.
+
+    Each distinct style is set once, on the first cell that takes it, and every other cell
+    with the same number format gets a copy of that cell's style array (as openpyxl's own
+    ``copy_worksheet`` does): setting the three attributes cell by cell hashes the style
+    objects each time, the largest share of the time of writing a plan. The style array is
+    kept before the value goes in, so what ``write_value`` adds to one cell (the quote
+    prefix of text that starts like a formula) stays on that cell.
+    """
+    styles: dict[str, StyleArray] = {}
+    for offset, row in enumerate(range(HEADER_ROW + 1, last_row + 1)):
+        cell_format = formats[min(offset, len(formats) - 1)]
+        cell = sheet.cell(row=row, column=column)
+        style = styles.get(cell_format)
+        if style is not None:
+            cell._style = copy(style)
+        else:
+            cell.number_format = cell_format
+            cell.border = ROW_BORDER
+            if alignment is not None:
+                cell.alignment = alignment
+            styles[cell_format] = copy(cell._style)
+        if offset < len(values):
+            write_value(cell, values[offset])
+
+
+def fit_wrapped_rows(sheet: Worksheet, values: list[Any], width: float) -> None:
+    """Rows whose text wraps in a column ``width`` characters wide are made tall enough for it."""
+    for row, value in enumerate(values, start=HEADER_ROW + 1):
+        if not isinstance(value, str):
+            continue
+        lines = wrapped_lines(value, width)
+        if lines > 1:
+            height = sheet.row_dimensions[row].height or POINTS_PER_LINE
+            sheet.row_dimensions[row].height = max(height, POINTS_PER_LINE * lines + 2)
 
 
 def row_formats(frame: pd.DataFrame, column: str, values: list[Any]) -> list[str]:

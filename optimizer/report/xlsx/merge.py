@@ -236,11 +236,13 @@ def remap_active_tab(book: etree._Element, new_index: dict[int | None, int], cou
 
 
 # --- styles -------------------------------------------------------------------------------------
-STYLE_ATTRIBUTE = re.compile(rb'(<(?:c|row)\b[^>]*?\ss=")(\d+)(")|(<col\b[^>]*?\sstyle=")(\d+)(")')
+STYLE_ATTRIBUTE = re.compile(rb'(<(?:c|row)\b[^>]*?\ss="|<col\b[^>]*?\sstyle=")(\d+)"')
+"""A cell's or row's ``s="N"``, or a column's ``style="N"``: the tag up to the number, then the number."""
 
 
 def used_styles(data: bytes) -> set[int]:
-    return {int(m.group(2) or m.group(5)) for m in STYLE_ATTRIBUTE.finditer(data)}
+    """The style indices a sheet's cells, rows and columns point at (each number read once)."""
+    return {int(number) for number in {number for _, number in STYLE_ATTRIBUTE.findall(data)}}
 
 
 def bring_styles(
@@ -266,10 +268,18 @@ def bring_styles(
 
 
 def restyle(data: bytes, mapping: dict[int, int]) -> bytes:
+    """Every style index of a sheet replaced by the one ``mapping`` gives it.
+
+    Each distinct number is converted once: a sheet has a style index on nearly every cell.
+    """
+    replaced: dict[bytes, bytes] = {}
+
     def swap(match: re.Match[bytes]) -> bytes:
-        if match.group(1):
-            return match.group(1) + str(mapping[int(match.group(2))]).encode() + match.group(3)
-        return match.group(4) + str(mapping[int(match.group(5))]).encode() + match.group(6)
+        number = match.group(2)
+        new = replaced.get(number)
+        if new is None:
+            new = replaced[number] = str(mapping[int(number)]).encode()
+        return match.group(1) + new + b'"'
 
     return STYLE_ATTRIBUTE.sub(swap, data)
 
