@@ -497,6 +497,12 @@ def template_command(output: Path, example: bool, force: bool, debug: bool) -> N
     show_default=True,
     help="Number of CVaR levels to solve for.",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Local worker processes: the two ends, then the CVaR floors, side by side (default: the number "
+    "of cores; 1 solves in this process).",
+)
 @solver_options(" per point")
 @force_option("the output workbook")
 @quiet_option
@@ -506,6 +512,7 @@ def frontier_command(
     workbook: Path,
     output: Path | None,
     points: int,
+    jobs: int | None,
     time_limit_s: float | None,
     mip_gap: float | None,
     force: bool,
@@ -529,7 +536,7 @@ def frontier_command(
         check_writable(target, force)
         with output_lock(target):
             traced = trace_frontier(
-                case, points, time_limit_s=time_limit_s, mip_gap=mip_gap, stage=progress.stage
+                case, points, time_limit_s=time_limit_s, mip_gap=mip_gap, stage=progress.stage, jobs=jobs
             )
             found = traced.points
             if found:
