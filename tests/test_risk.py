@@ -205,6 +205,23 @@ def test_frontier_runs_from_best_expected_npv_to_best_cvar(tmp_path: object) -> 
     assert [p.funded_projects for p in points] == [("A:std:2026", "B:std:2026"), ("A:std:2026",)]
 
 
+def test_frontier_is_the_same_in_this_process_and_on_workers(tmp_path: object) -> None:
+    # The CVaR floors are solved side by side (plan_all); a run is the same solve wherever it runs.
+    from pathlib import Path
+
+    from optimizer import Case
+    from optimizer.analyses.frontier import frontier
+    from tests.support.workbooks import ONE_YEAR, write_workbook
+
+    path = write_workbook(
+        Path(str(tmp_path)) / "case.xlsx", one_year_case(**THREE_SCENARIOS), {**ONE_YEAR, "cvar_alpha": 0.8}
+    )
+    case = Case.from_excel(path)
+    here, on_workers = frontier(case, points=4, jobs=1), frontier(case, points=4, jobs=2)
+    assert here == on_workers
+    assert len(here) == 2, "four floors, two distinct plans (A+B, A)"
+
+
 def test_infeasible_concentration_limit_is_explained(solve: Solve) -> None:
     # A is locked in (sponsor S1, capex 0.5); with B too, S1 holds 0.5 of 0.7 against a 50% cap:
     # 0.5 - 0.5 x 0.7 = 0.15 over, the least any plan can be (A alone: 0.25 over).
