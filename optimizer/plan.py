@@ -296,7 +296,10 @@ def plan(
     elif stochastic_value and len(d.scenarios) > 1 and built.expected_npv_usd_m is not None:
         notify("value of the stochastic solution: planning for the average scenario")
         t0 = time.perf_counter()
-        own = dataclasses.replace(options, start=built.as_start("the stochastic plan"), duals=False)
+        # The VSS's own solves neither report duals nor write the model file: it holds the plan's model.
+        own = dataclasses.replace(
+            options, start=built.as_start("the stochastic plan"), duals=False, write_model=None
+        )
         vss = value_of_stochastic_solution(case, d, built.expected_npv_usd_m, own, model=m)
         timings["stochastic_value_s"] = time.perf_counter() - t0
         if vss.message:

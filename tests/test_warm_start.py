@@ -12,10 +12,11 @@ from pathlib import Path
 import highspy
 import pytest
 from click.testing import CliRunner
+from optimizer.models import create_model, prepare
 
 from optimizer import Case, plan
 from optimizer.cli import main
-from optimizer.solvers.highs import quiet_highs
+from optimizer.solvers.highs import compile_model, quiet_highs
 from optimizer.solvers.start import Start
 from optimizer.workbook.previous_plan import previous_decisions
 from tests.support.workbooks import ONE_YEAR, one_year_case, write_workbook
@@ -79,3 +80,25 @@ def test_write_mps_writes_the_model_highs_solves(workbook: Path, tmp_path: Path)
     # MPS has no sense of its own: HiGHS reads a maximisation as written by writeModel
     assert alone.getInfo().objective_function_value == pytest.approx(0.96, rel=1e-9)
     assert not list(tmp_path.glob(".*partial*")), "no partial file is left behind"
+
+
+def test_write_mps_writes_the_plans_model_not_the_value_of_the_stochastic_solutions(tmp_path: Path) -> None:
+    """With two scenarios the plan is followed by the VSS's two solves (the average scenario, then
+    its plan in every scenario); the file is still the model whose optimum the plan reports."""
+    sheets = one_year_case(
+        Scenarios=[{"scenario": "high", "probability": 0.5}, {"scenario": "crash", "probability": 0.5}],
+        Shocks=[{"scenario": "crash", "field": "price", "target": "*", "multiplier": 0.2}],
+    )
+    workbook = write_workbook(tmp_path / "two.xlsx", sheets, ONE_YEAR)
+    mps = tmp_path / "model.mps"
+    result = CliRunner().invoke(
+        main, ["plan", str(workbook), "-o", str(tmp_path / "p.xlsx"), "--write-mps", str(mps), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    alone = quiet_highs()
+    assert alone.readModel(str(mps)) == highspy.HighsStatus.kOk
+    built = compile_model(create_model(prepare(Case.from_excel(workbook))))
+    assert (alone.getNumCol(), alone.getNumRow()) == (built.lp.num_col_, built.lp.num_row_)
+    alone.run()
+    assert alone.getInfo().objective_function_value == pytest.approx(answer["objective_usd_m"], rel=1e-9)
