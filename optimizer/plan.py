@@ -21,6 +21,7 @@ from optimizer.analyses.stochastic import (
     value_of_stochastic_solution,
 )
 from optimizer.case import Case, records
+from optimizer.collector import cycle_collection_paused
 from optimizer.models import create_model, extract, ledger, prepare
 from optimizer.models.contracts import drop_idle_signatures
 from optimizer.models.data import ModelData
@@ -218,94 +219,99 @@ def plan(
     ``marginal_values`` table holds the duals of the LP left with funding and signing fixed
     (``optimizer.analyses.duals``); it costs one LP solve.
     """
-    notify = stage or (lambda _: None)
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
-    notify("preparing model data")
-    d = prepare(case)
-    timings["prepare_s"] = time.perf_counter() - started
-    settings = case.settings
-    options = SolverOptions(
-        time_limit_s=time_limit_s if time_limit_s is not None else settings.time_limit_s,
-        mip_gap=mip_gap if mip_gap is not None else settings.mip_gap,
-        mip_abs_gap=settings.mip_abs_gap_usd_m,
-        log=log,
-        highs_options=dict(highs_options or {}),
-        duals=marginal_values,
-        start=start,
-        write_model=write_model,
-    )
-    if d.uncoverable_demand:
-        notify("explaining why no plan is feasible")
-        sentences = explain_model_data(d, options).sentences
-        messages = status_messages_for("infeasible", None, None)
-        return Plan(
-            case,
-            "infeasible",
-            None,
-            None,
-            None,
-            None,
-            None,
-            0.0,
-            timings,
-            messages=messages,
-            explanation=sentences,
+    # Building, solving and reading a model make objects that all stay alive until the plan is
+    # made: the cycle collector would walk them again and again for no garbage (``collector``).
+    with cycle_collection_paused():
+        notify = stage or (lambda _: None)
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        notify("preparing model data")
+        d = prepare(case)
+        timings["prepare_s"] = time.perf_counter() - started
+        settings = case.settings
+        options = SolverOptions(
+            time_limit_s=time_limit_s if time_limit_s is not None else settings.time_limit_s,
+            mip_gap=mip_gap if mip_gap is not None else settings.mip_gap,
+            mip_abs_gap=settings.mip_abs_gap_usd_m,
+            log=log,
+            highs_options=dict(highs_options or {}),
+            duals=marginal_values,
+            start=start,
+            write_model=write_model,
         )
-    how = chosen_method(d, method)
-    notify("building model")
-    t0 = time.perf_counter()
-    m = create_model(d, decomposable=how == "benders")
-    timings["build_s"] = time.perf_counter() - t0
-    notify("solving with HiGHS" if how == "extensive" else "solving with HiGHS by Benders decomposition")
-    result = solve_with(how, m, d, options, notify=log, scheduler=scheduler)
-    timings.update(compile_s=result.compile_s, handoff_s=result.handoff_s, solve_s=result.solve_s)
-    timings["duals_s"] = result.duals_s
-    size = {"columns": result.num_cols, "rows": result.num_rows, "nonzeros": result.num_nonzeros}
-    if not result.has_solution:
-        explanation: list[str] = []
-        if result.status == "infeasible":
+        if d.uncoverable_demand:
             notify("explaining why no plan is feasible")
-            explanation = explain_model_data(d, options).sentences
-        return Plan(
-            case,
-            result.status,
-            None,
-            None,
-            None,
-            None,
-            None,
-            result.solve_s,
-            timings,
-            messages=[*status_messages(result), *result.warnings],
-            explanation=explanation,
-            model_size=size,
-            method=result.method,
-        )
-    notify("reading the plan")
-    t0 = time.perf_counter()
-    drop_idle_signatures(m, d)
-    built = extracted_plan(case, d, m, result, timings, size)
-    built.start = result.start
-    built.method = result.method
-    timings["start_s"] = result.start_s
-    timings["extract_s"] = time.perf_counter() - t0
-    vss = None
-    if result.method == "benders" and stochastic_value and len(d.scenarios) > 1:
-        built.messages.append("the value of the stochastic solution is not computed for decomposed solves")
-    elif stochastic_value and len(d.scenarios) > 1 and built.expected_npv_usd_m is not None:
-        notify("value of the stochastic solution: planning for the average scenario")
+            sentences = explain_model_data(d, options).sentences
+            messages = status_messages_for("infeasible", None, None)
+            return Plan(
+                case,
+                "infeasible",
+                None,
+                None,
+                None,
+                None,
+                None,
+                0.0,
+                timings,
+                messages=messages,
+                explanation=sentences,
+            )
+        how = chosen_method(d, method)
+        notify("building model")
         t0 = time.perf_counter()
-        # The VSS's own solves neither report duals nor write the model file: it holds the plan's model.
-        own = dataclasses.replace(
-            options, start=built.as_start("the stochastic plan"), duals=False, write_model=None
-        )
-        vss = value_of_stochastic_solution(case, d, built.expected_npv_usd_m, own, model=m)
-        timings["stochastic_value_s"] = time.perf_counter() - t0
-        if vss.message:
-            built.messages.append(vss.message)
-    built.risk = risk_table(case, built.npv_by_scenario, vss)
-    return built
+        m = create_model(d, decomposable=how == "benders")
+        timings["build_s"] = time.perf_counter() - t0
+        notify("solving with HiGHS" if how == "extensive" else "solving with HiGHS by Benders decomposition")
+        result = solve_with(how, m, d, options, notify=log, scheduler=scheduler)
+        timings.update(compile_s=result.compile_s, handoff_s=result.handoff_s, solve_s=result.solve_s)
+        timings["duals_s"] = result.duals_s
+        size = {"columns": result.num_cols, "rows": result.num_rows, "nonzeros": result.num_nonzeros}
+        if not result.has_solution:
+            explanation: list[str] = []
+            if result.status == "infeasible":
+                notify("explaining why no plan is feasible")
+                explanation = explain_model_data(d, options).sentences
+            return Plan(
+                case,
+                result.status,
+                None,
+                None,
+                None,
+                None,
+                None,
+                result.solve_s,
+                timings,
+                messages=[*status_messages(result), *result.warnings],
+                explanation=explanation,
+                model_size=size,
+                method=result.method,
+            )
+        notify("reading the plan")
+        t0 = time.perf_counter()
+        drop_idle_signatures(m, d)
+        built = extracted_plan(case, d, m, result, timings, size)
+        built.start = result.start
+        built.method = result.method
+        timings["start_s"] = result.start_s
+        timings["extract_s"] = time.perf_counter() - t0
+        vss = None
+        if result.method == "benders" and stochastic_value and len(d.scenarios) > 1:
+            built.messages.append(
+                "the value of the stochastic solution is not computed for decomposed solves"
+            )
+        elif stochastic_value and len(d.scenarios) > 1 and built.expected_npv_usd_m is not None:
+            notify("value of the stochastic solution: planning for the average scenario")
+            t0 = time.perf_counter()
+            # The VSS's own solves neither report duals nor write the model file: it holds the plan's model.
+            own = dataclasses.replace(
+                options, start=built.as_start("the stochastic plan"), duals=False, write_model=None
+            )
+            vss = value_of_stochastic_solution(case, d, built.expected_npv_usd_m, own, model=m)
+            timings["stochastic_value_s"] = time.perf_counter() - t0
+            if vss.message:
+                built.messages.append(vss.message)
+        built.risk = risk_table(case, built.npv_by_scenario, vss)
+        return built
 
 
 def extracted_plan(

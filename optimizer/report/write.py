@@ -12,13 +12,10 @@ leaves half a workbook, and the input is only replaced with ``--in-place``, afte
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
 import io
 import stat
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +26,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from optimizer.collector import cycle_collection_paused
 from optimizer.errors import OutputError
 from optimizer.report.cells import write_cell
 from optimizer.report.files import (
@@ -136,25 +134,6 @@ def write_plan(plan: Plan, path: Path, *, force: bool = False, backup: Path | No
         write_bytes_atomically(path.read_bytes(), backup, mode=stat.S_IMODE(path.stat().st_mode))
     write_bytes_atomically(merged, path)
     return path
-
-
-@contextmanager
-def cycle_collection_paused() -> Iterator[None]:
-    """Python's cycle collector waits while the result sheets are drawn and saved.
-
-    Drawing a plan makes one object per cell, and all of them live until the workbook is
-    saved; each time they grow by a quarter, the collector walks every object the process
-    holds (the case, the plan, the libraries, a solved model) and finds no garbage: half a
-    second of writing the example's plan. It runs as before afterwards, and collects what
-    the drawing left then.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def check_result_sheets_are_ours(name: str, data: bytes) -> None:
