@@ -1,7 +1,7 @@
 """One end-to-end run of the product on a case, every stage timed (run in its own process).
 
     python -m benchmarks.pipeline CASE.xlsx --out RESULT.json [--method auto] [--time-limit S]
-        [--relax] [--mps MODEL.mps]
+        [--relax] [--mps MODEL.mps] [--scheduler tcp://host:port]
 
 It runs what ``optimize plan CASE.xlsx`` runs: read and validate the workbook, then
 ``plan()`` with the chosen method (prepare, build, compile and hand-off, solve, extract,
@@ -36,7 +36,13 @@ def peak_rss_mb() -> float:
 
 
 def run(
-    path: Path, method: str, relax: bool, time_limit_s: float | None, mps: Path | None, mip_gap: float | None
+    path: Path,
+    method: str,
+    relax: bool,
+    time_limit_s: float | None,
+    mps: Path | None,
+    mip_gap: float | None,
+    scheduler: str | None = None,
 ) -> dict[str, Any]:
     import scipy.sparse  # noqa: F401  (imported lazily by Pyomo's compiler: not a modelling cost)
 
@@ -67,7 +73,14 @@ def run(
             "nonzeros": result.num_nonzeros,
         }
     else:
-        result_plan = plan(case, time_limit_s=limit, mip_gap=mip_gap, method=method, stochastic_value=False)
+        result_plan = plan(
+            case,
+            time_limit_s=limit,
+            mip_gap=mip_gap,
+            method=method,
+            stochastic_value=False,
+            scheduler=scheduler,
+        )
         times.update({k: v for k, v in result_plan.timings_s.items()})
         t = time.perf_counter()
         if result_plan.has_solution:
@@ -103,8 +116,11 @@ def main() -> None:
     parser.add_argument(
         "--gap", type=float, default=None, help="relative MIP gap (default: the case's Settings)"
     )
+    parser.add_argument(
+        "--scheduler", default=None, help="tcp://host:port: Benders blocks on that Dask cluster"
+    )
     args = parser.parse_args()
-    result = run(args.case, args.method, args.relax, args.time_limit, args.mps, args.gap)
+    result = run(args.case, args.method, args.relax, args.time_limit, args.mps, args.gap, args.scheduler)
     args.out.write_text(json.dumps(result, indent=2))
 
 

@@ -31,6 +31,7 @@ NEGLIGIBLE_SHARE = 1e-9
 VALID_INEQUALITIES = (
     "coverage_needs_running_capacity",
     "coverage_needs_signed_contracts",
+    "coverage_needs_enough_plants",
 )
 """Component names. They hold only while the limits they are derived from are hard: a model
 that relaxes those limits (``elastic.relax``) must drop them."""
@@ -173,4 +174,62 @@ def add_coverage_needs_signed_contracts(m: pyo.ConcreteModel, d: ModelData) -> N
         m.sign,
         rows,
         "coverage needs signed contracts able to take it (valid inequality), t",
+    )
+
+
+def enough_plants_cover(need: float, deliverable: dict[FundKey, float]) -> Cover[FundKey] | None:
+    """The cardinality cover of one need: ``sum_{u_k >= N} r fund[k] + sum_{u_k < N} fund[k] >= r``.
+
+    A choice that alone can deliver the need N counts r; a smaller one counts 1. r is the
+    fewest smaller plants that together could deliver N (distinct projects, each at its
+    largest smaller choice); when all of them together could not, only a large choice
+    covers the need: ``sum_{u_k >= N} fund[k] >= 1``. None when no choice can deliver.
+    """
+    usable = {k: u for k, u in deliverable.items() if u > NEGLIGIBLE_SHARE * need}
+    if not usable:
+        return None
+    large = {k for k, u in usable.items() if u >= need}
+    best_by_project: dict[str, float] = {}
+    for k, u in usable.items():
+        if k not in large:
+            best_by_project[k[0]] = max(best_by_project.get(k[0], 0.0), u)
+    fewest, together = None, 0.0
+    for count, u in enumerate(sorted(best_by_project.values(), reverse=True), start=1):
+        together += u
+        if together >= need:
+            fewest = count
+            break
+    if fewest is None:
+        return Cover(1.0, dict.fromkeys(sorted(large), 1.0)) if large else None
+    weight = float(fewest)
+    return Cover(weight, {k: weight if k in large else 1.0 for k in sorted(usable)})
+
+
+def add_coverage_needs_enough_plants(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """Coverage of N t of mineral m in year t needs one funded plant able to deliver N alone, or
+    enough smaller ones.
+
+    sum_{k: u_k,s >= N} r fund[k] + sum_{k: u_k,s < N} fund[k] >= r   for each need (m, t, N) and
+    scenario s, with u_k,s = ``deliverable_t`` of the choices running in t of s and r the
+    fewest smaller plants whose u add up to N (``enough_plants_cover``). Valid: if a funded
+    choice has u >= N the left side is at least r; otherwise every funded choice is smaller,
+    at most one per project, and any r - 1 of them deliver less than N, so coverage needs r.
+    It cuts what the capacity cover cannot: a refinery delivering 531 t and 0.08 of one
+    delivering 647 t meet that cover of 576 t, not this one (the example's LP bound falls
+    from 268.4 to 256.7; the optimum is 240.07).
+    """
+    rows: dict[str, list[Cover[FundKey]]] = {}
+    for mineral, t, need in coverage_needs(d):
+        for s in d.scenarios:
+            if not d.coverage_applies(mineral, t, s):
+                continue
+            row = enough_plants_cover(need, deliverable_by_choice(d, mineral, t, s))
+            if row is not None:
+                rows.setdefault(mineral, []).append(row)
+    add_cover_rows(
+        m,
+        "coverage_needs_enough_plants",
+        m.fund,
+        rows,
+        "coverage needs one plant able to deliver it or enough smaller ones (valid inequality)",
     )

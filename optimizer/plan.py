@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from optimizer.analyses.duals import dual_table
 from optimizer.analyses.explain import explain_model_data
 from optimizer.analyses.finance import finance_table, finite_or_none, lender_min_dscr
 from optimizer.analyses.stochastic import (
+    AverageScenarioPlanning,
     StochasticValue,
     conditional_value_at_risk,
     value_at_risk,
@@ -261,57 +261,83 @@ def plan(
         t0 = time.perf_counter()
         m = create_model(d, decomposable=how == "benders")
         timings["build_s"] = time.perf_counter() - t0
-        notify("solving with HiGHS" if how == "extensive" else "solving with HiGHS by Benders decomposition")
-        result = solve_with(how, m, d, options, notify=log, scheduler=scheduler)
-        timings.update(compile_s=result.compile_s, handoff_s=result.handoff_s, solve_s=result.solve_s)
-        timings["duals_s"] = result.duals_s
-        size = {"columns": result.num_cols, "rows": result.num_rows, "nonzeros": result.num_nonzeros}
-        if not result.has_solution:
-            explanation: list[str] = []
-            if result.status == "infeasible":
-                notify("explaining why no plan is feasible")
-                explanation = explain_model_data(d, options).sentences
-            return Plan(
-                case,
-                result.status,
-                None,
-                None,
-                None,
-                None,
-                None,
-                result.solve_s,
-                timings,
-                messages=[*status_messages(result), *result.warnings],
-                explanation=explanation,
-                model_size=size,
-                method=result.method,
-            )
-        notify("reading the plan")
-        t0 = time.perf_counter()
-        drop_idle_signatures(m, d)
-        built = extracted_plan(case, d, m, result, timings, size)
-        built.start = result.start
-        built.method = result.method
-        timings["start_s"] = result.start_s
-        timings["extract_s"] = time.perf_counter() - t0
-        vss = None
-        if result.method == "benders" and stochastic_value and len(d.scenarios) > 1:
-            built.messages.append(
-                "the value of the stochastic solution is not computed for decomposed solves"
-            )
-        elif stochastic_value and len(d.scenarios) > 1 and built.expected_npv_usd_m is not None:
-            notify("value of the stochastic solution: planning for the average scenario")
+        average = None
+        if stochastic_value and len(d.scenarios) > 1 and how == "extensive":
+            # Planned beside the stochastic plan, for the value of the stochastic solution.
             t0 = time.perf_counter()
-            # The VSS's own solves neither report duals nor write the model file: it holds the plan's model.
-            own = dataclasses.replace(
-                options, start=built.as_start("the stochastic plan"), duals=False, write_model=None
-            )
-            vss = value_of_stochastic_solution(case, d, built.expected_npv_usd_m, own, model=m)
+            average = AverageScenarioPlanning.start(case, options)
             timings["stochastic_value_s"] = time.perf_counter() - t0
-            if vss.message:
-                built.messages.append(vss.message)
-        built.risk = risk_table(case, built.npv_by_scenario, vss)
-        return built
+        try:
+            return solved_plan(
+                case, d, m, how, options, timings, notify, log, scheduler, stochastic_value, average
+            )
+        finally:
+            if average is not None:
+                average.cancel()  # stops it if the plan ended without it; nothing to stop once read
+
+
+def solved_plan(
+    case: Case,
+    d: ModelData,
+    m: Any,
+    how: str,
+    options: SolverOptions,
+    timings: dict[str, float],
+    notify: Callable[[str], None],
+    log: Callable[[str], None] | None,
+    scheduler: str | None,
+    stochastic_value: bool,
+    average: AverageScenarioPlanning | None,
+) -> Plan:
+    """Solve the built model by ``how``, read the plan, and evaluate the average scenario's plan in it."""
+    notify("solving with HiGHS" if how == "extensive" else "solving with HiGHS by Benders decomposition")
+    result = solve_with(how, m, d, options, notify=log, scheduler=scheduler)
+    timings.update(compile_s=result.compile_s, handoff_s=result.handoff_s, solve_s=result.solve_s)
+    timings["duals_s"] = result.duals_s
+    size = {"columns": result.num_cols, "rows": result.num_rows, "nonzeros": result.num_nonzeros}
+    if not result.has_solution:
+        explanation: list[str] = []
+        if result.status == "infeasible":
+            notify("explaining why no plan is feasible")
+            explanation = explain_model_data(d, options).sentences
+        return Plan(
+            case,
+            result.status,
+            None,
+            None,
+            None,
+            None,
+            None,
+            result.solve_s,
+            timings,
+            messages=[*status_messages(result), *result.warnings],
+            explanation=explanation,
+            model_size=size,
+            method=result.method,
+        )
+    notify("reading the plan")
+    t0 = time.perf_counter()
+    drop_idle_signatures(m, d)
+    built = extracted_plan(case, d, m, result, timings, size)
+    built.start = result.start
+    built.method = result.method
+    timings["start_s"] = result.start_s
+    timings["extract_s"] = time.perf_counter() - t0
+    vss = None
+    if result.method == "benders" and stochastic_value and len(d.scenarios) > 1:
+        built.messages.append("the value of the stochastic solution is not computed for decomposed solves")
+    elif stochastic_value and len(d.scenarios) > 1 and built.expected_npv_usd_m is not None:
+        notify("value of the stochastic solution: the average scenario's plan in every scenario")
+        t0 = time.perf_counter()
+        if average is None:  # Benders fell back to the extensive form: plan the average scenario now
+            average = AverageScenarioPlanning.start(case, options)
+            timings["stochastic_value_s"] = 0.0
+        vss = value_of_stochastic_solution(d, built.expected_npv_usd_m, average, options, model=m)
+        timings["stochastic_value_s"] += time.perf_counter() - t0
+        if vss.message:
+            built.messages.append(vss.message)
+    built.risk = risk_table(case, built.npv_by_scenario, vss)
+    return built
 
 
 def extracted_plan(

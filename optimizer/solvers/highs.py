@@ -8,6 +8,7 @@ so nothing else depends on a Pyomo solver interface that is still moving.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -192,8 +193,14 @@ def use_threads(threads: int) -> None:
 
 
 def new_highs(options: SolverOptions) -> highspy.Highs:
+    """A HiGHS instance with ``options``, to run in this thread (its scheduler made for their threads)."""
     threads = options.highs_options.get("threads", 0)
     use_threads(int(threads) if isinstance(threads, int | float) else 0)
+    return configured_highs(options)
+
+
+def configured_highs(options: SolverOptions) -> highspy.Highs:
+    """A HiGHS instance with ``options`` set (time limit, gaps, tuned MIP options, the user's, logging)."""
     h = quiet_highs()
     h.setOptionValue("random_seed", options.random_seed)
     if options.time_limit_s is not None and options.time_limit_s > 0:
@@ -261,6 +268,70 @@ def solve(model: pyo.ConcreteModel, options: SolverOptions) -> SolveResult:
             result.row_duals = fixed_integer_duals(h, compiled)
             result.duals_s = time.perf_counter() - solved_at
     return result
+
+
+@dataclass
+class BackgroundSolve:
+    """A model solved by HiGHS in a thread of its own while this thread goes on.
+
+    Compiling and reading back (Pyomo) happen in the calling thread, before and after; only
+    HiGHS runs in the other thread (it releases the GIL), with a scheduler of its own (HiGHS
+    keeps one per thread), made for the options' ``threads`` and shut down when the solve
+    ends. Not highspy's ``startSolve``: its locks belong to the class, so two instances
+    cannot run at once that way. ``finish`` waits for the answer and sets the Pyomo
+    variables, as ``solve`` does; ``cancel`` stops HiGHS at its next check and waits for it.
+    """
+
+    model: pyo.ConcreteModel
+    h: highspy.Highs
+    compiled: CompiledModel
+    thread: threading.Thread
+    compile_s: float
+    started_at: float
+
+    @classmethod
+    def start(cls, model: pyo.ConcreteModel, options: SolverOptions) -> BackgroundSolve:
+        began = time.perf_counter()
+        compiled = compile_model(model, options.relax_integrality)
+        compiled_at = time.perf_counter()
+        h = configured_highs(options)  # the solver thread makes its own scheduler: this one's is not touched
+        h.passModel(compiled.lp)
+        h.HandleUserInterrupt = True  # cancelSolve stops it
+        thread = threading.Thread(target=run_in_own_thread, args=(h,), name="highs-background", daemon=True)
+        thread.start()
+        return cls(model, h, compiled, thread, compiled_at - began, compiled_at)
+
+    def wait(self) -> None:
+        """Until HiGHS has finished (Ctrl-C here stops it and is raised again, as ``run_interruptibly``)."""
+        try:
+            while self.thread.is_alive():
+                self.thread.join(0.1)
+        except KeyboardInterrupt:
+            self.cancel()
+            raise
+
+    def finish(self) -> SolveResult:
+        self.wait()
+        result = read_result(
+            self.h, self.compiled, self.compile_s, 0.0, time.perf_counter() - self.started_at
+        )
+        if result.has_solution:
+            load_solution(self.h, self.compiled)
+            settle_unseen_variables(self.model, self.compiled)
+        return result
+
+    def cancel(self) -> None:
+        self.h.cancelSolve()  # type: ignore[no-untyped-call]
+        while self.thread.is_alive():
+            self.thread.join(0.1)
+
+
+def run_in_own_thread(h: highspy.Highs) -> None:
+    """``h.run()`` in a thread made for it; the thread's HiGHS scheduler ends with it."""
+    try:
+        h.run()
+    finally:
+        highspy.Highs.resetThreadScheduler(False)
 
 
 def run_interruptibly(h: highspy.Highs) -> None:

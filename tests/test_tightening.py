@@ -1,0 +1,68 @@
+"""Valid inequalities (models/tightening.py): the rows they write, checked by hand, and their
+validity checked against every plan of small random cases (no plan that meets a need may
+break its row)."""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from optimizer.models.tightening import Cover, enough_plants_cover
+
+# The example's lithium need from 2033 (5% of 11,520 t): Rubamin small recovers 531 t, large
+# 1,062 t; Lohum's small refinery 647 t.
+RUB_SMALL, RUB_LARGE, LOH_SMALL = ("RUB", "small", 2027), ("RUB", "large", 2027), ("LOH", "small", 2027)
+
+
+def test_a_need_no_set_of_small_plants_meets_needs_a_large_one() -> None:
+    row = enough_plants_cover(576.0, {RUB_SMALL: 531.0, RUB_LARGE: 1062.0, LOH_SMALL: 647.0})
+    # Rubamin's small plant is the only one below 576 t: alone it cannot cover, so a plan
+    # needs Rubamin large or Lohum small: fund[RUB large] + fund[LOH small] >= 1.
+    assert row == Cover(1.0, {RUB_LARGE: 1.0, LOH_SMALL: 1.0})
+
+
+def test_small_plants_count_one_and_a_large_one_counts_as_many_as_are_needed() -> None:
+    a, b, c, d = ("A", "s", 2030), ("B", "s", 2030), ("C", "s", 2030), ("D", "l", 2030)
+    row = enough_plants_cover(500.0, {a: 300.0, b: 250.0, c: 200.0, d: 600.0})
+    # 300 + 250 >= 500: two small plants can cover, one cannot (r = 2).
+    assert row == Cover(2.0, {a: 1.0, b: 1.0, c: 1.0, d: 2.0})
+
+
+def test_two_sizes_of_one_project_are_never_funded_together() -> None:
+    a1, a2, b = ("A", "s", 2030), ("A", "m", 2030), ("B", "s", 2030)
+    row = enough_plants_cover(500.0, {a1: 280.0, a2: 300.0, b: 150.0})
+    # A's two sizes cannot add up (one option per project): at best 300 + 150 < 500.
+    assert row is None
+
+
+def test_no_row_where_nothing_can_deliver() -> None:
+    assert enough_plants_cover(100.0, {("A", "s", 2030): 0.0}) is None
+
+
+@st.composite
+def choices(draw: st.DrawFn) -> tuple[float, dict[tuple[str, str, int], float]]:
+    projects = draw(st.integers(min_value=1, max_value=4))
+    deliverable = {}
+    for p in range(projects):
+        for o in range(draw(st.integers(min_value=1, max_value=3))):
+            deliverable[(f"P{p}", f"o{o}", 2030)] = float(draw(st.integers(min_value=0, max_value=60)))
+    return float(draw(st.integers(min_value=1, max_value=100))), deliverable
+
+
+@settings(max_examples=300, deadline=None)
+@given(choices())
+def test_every_plan_that_meets_the_need_meets_the_row(
+    case: tuple[float, dict[tuple[str, str, int], float]],
+) -> None:
+    need, deliverable = case
+    row = enough_plants_cover(need, deliverable)
+    by_project: dict[str, list[tuple[str, str, int] | None]] = {}
+    for k in deliverable:
+        by_project.setdefault(k[0], [None]).append(k)
+    for plan in itertools.product(*by_project.values()):
+        funded = [k for k in plan if k is not None]
+        if sum(deliverable[k] for k in funded) < need:
+            continue  # this plan cannot cover the need: the coverage row itself cuts it
+        assert row is not None, "a plan covers the need, so some choice can deliver"
+        assert sum(row.coefficients.get(k, 0.0) for k in funded) >= row.need
