@@ -19,7 +19,7 @@ import pytest
 from optimizer.models import create_model, prepare
 
 from optimizer import Case, plan
-from optimizer.solvers.benders import BlockSolver, decompose, master_box
+from optimizer.solvers.benders import BlockSolver, DecompositionError, Workers, decompose, master_box
 from optimizer.solvers.highs import compile_model
 from tests.conftest import check_cash_flows_add_up
 from tests.support.workbooks import ONE_YEAR, Rows, one_year_case, write_workbook
@@ -132,3 +132,28 @@ def test_a_time_limit_ends_with_the_best_plan_and_its_gap(tmp_path: Path) -> Non
     result = plan(case, method="benders", time_limit_s=1e-6)
     assert result.status in ("time_limit", "no_solution")
     assert result.exit_code in (0, 3)
+
+
+def test_a_block_worker_that_dies_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    """A worker process killed mid-solve (out of memory, say) ends the decomposition with an error
+    (``solve_with`` then solves the extensive form) instead of the master waiting for it forever."""
+    case = case_of(tmp_path, "three years, scenarios, coverage and a firm minimum")
+    d = prepare(case)
+    m = create_model(d, decomposable=True)
+    import pyomo.environ as pyo
+
+    m.scenario_npv_objective = pyo.Objective(
+        list(d.scenarios), rule=lambda m, s: m.npv[s], sense=pyo.maximize
+    )
+    dec = decompose(compile_model(m), d.scenarios)
+    pool = Workers(dec.blocks, jobs=2, parallel_above_nonzeros=0)
+    try:
+        assert len(pool.processes) == 2
+        x = np.zeros(dec.num_master)
+        assert len(pool.solve(x)) == len(dec.blocks)  # both workers answer
+        pool.processes[0][1].kill()
+        pool.processes[0][1].join()
+        with pytest.raises(DecompositionError, match="a block worker process ended"):
+            pool.solve(x)
+    finally:
+        pool.close()

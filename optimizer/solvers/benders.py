@@ -63,6 +63,7 @@ CUT_TOLERANCE = 1e-7  # a block value this far (relative) below its theta makes 
 LP_ROUNDS = 200  # at most, before the master is solved as a MIP
 STALL_ROUNDS = 5  # LP rounds whose bound moved less than STALL_SHARE end the LP phase
 STALL_SHARE = 1e-6
+WORKER_POLL_S = 1.0  # how often the master checks that a block worker it waits for is alive
 
 
 class DecompositionError(Exception):
@@ -451,7 +452,13 @@ class Workers:
     """The blocks, spread over solvers that keep them: this process, spawned worker processes
     (``jobs``), or Dask actors on the cluster at ``scheduler`` (one per worker thread)."""
 
-    def __init__(self, blocks: list[Block], jobs: int, scheduler: str | None = None) -> None:
+    def __init__(
+        self,
+        blocks: list[Block],
+        jobs: int,
+        scheduler: str | None = None,
+        parallel_above_nonzeros: int = PARALLEL_ABOVE_NONZEROS,
+    ) -> None:
         numbered = list(enumerate(blocks))
         self.local: BlockSolver | None = None
         self.processes: list[tuple[Any, Any]] = []
@@ -460,7 +467,7 @@ class Workers:
         if scheduler is not None:
             self.start_actors(numbered, scheduler)
             return
-        if jobs <= 1 or sum(block.matrix.nnz for block in blocks) < PARALLEL_ABOVE_NONZEROS:
+        if jobs <= 1 or sum(block.matrix.nnz for block in blocks) < parallel_above_nonzeros:
             self.local = BlockSolver(numbered)
             return
         context = multiprocessing.get_context("spawn")
@@ -471,6 +478,7 @@ class Workers:
             parent, child = context.Pipe()
             process = context.Process(target=block_worker, args=(child, mine), daemon=True)
             process.start()
+            child.close()  # the worker holds its own end: a dead worker's pipe then reads as closed
             self.processes.append((parent, process))
 
     def start_actors(self, numbered: list[tuple[int, Block]], scheduler: str) -> None:
@@ -510,17 +518,21 @@ class Workers:
                 return [item for call in calls for item in call.result()]
             except Exception as error:
                 raise DecompositionError(f"a block actor on the cluster failed: {error}") from error
-        for connection, _ in self.processes:
-            connection.send(message)
         answers: list[Any] = []
-        for connection, _ in self.processes:
-            try:
+        try:
+            for connection, _ in self.processes:
+                connection.send(message)
+            for connection, process in self.processes:
+                # A worker that died before it took its end of the pipe never closes it: poll.
+                while not connection.poll(WORKER_POLL_S):
+                    if not process.is_alive():
+                        raise EOFError(f"exit code {process.exitcode}")
                 kind, answer = connection.recv()
-            except (EOFError, OSError) as error:
-                raise DecompositionError("a block worker process ended") from error
-            if kind == "error":
-                raise DecompositionError(f"a block worker failed: {answer}")
-            answers.extend(answer)
+                if kind == "error":
+                    raise DecompositionError(f"a block worker failed: {answer}")
+                answers.extend(answer)
+        except (EOFError, OSError) as error:
+            raise DecompositionError("a block worker process ended") from error
         return answers
 
     def close(self) -> None:
