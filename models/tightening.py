@@ -18,7 +18,7 @@ usually dominates the years after it).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -112,6 +112,22 @@ def deliverable_by_choice(d: ModelData, mineral: str, t: int, s: str) -> dict[Fu
     return {k: deliverable_t(d, k, mineral, t, s) for p in plants for k in d.funds_operating_in(p, t, s)}
 
 
+def funding_rows_per_need(
+    d: ModelData, row_of: Callable[[float, dict[FundKey, float]], Cover[FundKey] | None]
+) -> dict[str, list[Cover[FundKey]]]:
+    """``row_of(N, u)`` for every coverage need (m, t, N) and scenario where it applies, u the
+    deliverable of each funding choice running then (``deliverable_by_choice``), by mineral."""
+    rows: dict[str, list[Cover[FundKey]]] = {}
+    for mineral, t, need in coverage_needs(d):
+        for s in d.scenarios:
+            if not d.coverage_applies(mineral, t, s):
+                continue
+            row = row_of(need, deliverable_by_choice(d, mineral, t, s))
+            if row is not None:
+                rows.setdefault(mineral, []).append(row)
+    return rows
+
+
 def add_cover_rows(
     m: pyo.ConcreteModel, name: str, variable: pyo.Var, rows: dict[str, list[Cover[K]]], doc: str
 ) -> None:
@@ -139,19 +155,11 @@ def add_coverage_needs_running_capacity(m: pyo.ConcreteModel, d: ModelData) -> N
     scenario s, each funded choice delivers at most u_k,s, and at most one choice per project
     is funded, so when every fund is 0 or 1 the left side is min(N, sum of funded u) >= N.
     """
-    rows: dict[str, list[Cover[FundKey]]] = {}
-    for mineral, t, need in coverage_needs(d):
-        for s in d.scenarios:
-            if not d.coverage_applies(mineral, t, s):
-                continue
-            row = cover(need, deliverable_by_choice(d, mineral, t, s))
-            if row is not None:
-                rows.setdefault(mineral, []).append(row)
     add_cover_rows(
         m,
         "coverage_needs_running_capacity",
         m.fund,
-        rows,
+        funding_rows_per_need(d, cover),
         "coverage needs funded capacity running that year (valid inequality), t",
     )
 
@@ -218,18 +226,10 @@ def add_coverage_needs_enough_plants(m: pyo.ConcreteModel, d: ModelData) -> None
     delivering 647 t meet that cover of 576 t, not this one (the example's LP bound falls
     from 268.4 to 256.7; the optimum is 240.07).
     """
-    rows: dict[str, list[Cover[FundKey]]] = {}
-    for mineral, t, need in coverage_needs(d):
-        for s in d.scenarios:
-            if not d.coverage_applies(mineral, t, s):
-                continue
-            row = enough_plants_cover(need, deliverable_by_choice(d, mineral, t, s))
-            if row is not None:
-                rows.setdefault(mineral, []).append(row)
     add_cover_rows(
         m,
         "coverage_needs_enough_plants",
         m.fund,
-        rows,
+        funding_rows_per_need(d, enough_plants_cover),
         "coverage needs one plant able to deliver it or enough smaller ones (valid inequality)",
     )

@@ -15,11 +15,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyomo.environ as pyo
 import pytest
 from optimizer.models import create_model, prepare
 
 from optimizer import Case, plan
-from optimizer.solvers.benders import BlockSolver, DecompositionError, Workers, decompose, master_box
+from optimizer.solvers.benders import (
+    BlockSolver,
+    Decomposition,
+    DecompositionError,
+    Workers,
+    decompose,
+    master_box,
+)
 from optimizer.solvers.highs import compile_model
 from tests.conftest import check_cash_flows_add_up
 from tests.support.workbooks import ONE_YEAR, Rows, one_year_case, write_workbook
@@ -67,6 +75,16 @@ def case_of(tmp_path: Path, name: str) -> Case:
     return Case.from_excel(write_workbook(tmp_path / "case.xlsx", one_year_case(**sheets), settings))
 
 
+def decomposition(case: Case) -> Decomposition:
+    """The case's model split into master and blocks, as ``solve_decomposed`` splits it."""
+    d = prepare(case)
+    m = create_model(d, decomposable=True)
+    m.scenario_npv_objective = pyo.Objective(
+        list(d.scenarios), rule=lambda m, s: m.npv[s], sense=pyo.maximize
+    )
+    return decompose(compile_model(m), d.scenarios)
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_benders_agrees_with_the_extensive_form(tmp_path: Path, name: str) -> None:
     case = case_of(tmp_path, name)
@@ -94,15 +112,7 @@ def test_an_infeasible_case_is_infeasible_by_benders_too(tmp_path: Path) -> None
 
 def test_cuts_never_cut_off_a_blocks_true_value(tmp_path: Path) -> None:
     """theta <= Q(x^) + cut . (x - x^) holds at other points x: the duals are read with the right sign."""
-    case = case_of(tmp_path, "three years, scenarios, coverage and a firm minimum")
-    d = prepare(case)
-    m = create_model(d, decomposable=True)
-    import pyomo.environ as pyo
-
-    m.scenario_npv_objective = pyo.Objective(
-        list(d.scenarios), rule=lambda m, s: m.npv[s], sense=pyo.maximize
-    )
-    dec = decompose(compile_model(m), d.scenarios)
+    dec = decomposition(case_of(tmp_path, "three years, scenarios, coverage and a firm minimum"))
     solver = BlockSolver(list(enumerate(dec.blocks)))
     lower, upper = master_box(dec)
     rng = np.random.default_rng(7)
@@ -137,15 +147,7 @@ def test_a_time_limit_ends_with_the_best_plan_and_its_gap(tmp_path: Path) -> Non
 def test_a_block_worker_that_dies_is_an_error_not_a_hang(tmp_path: Path) -> None:
     """A worker process killed mid-solve (out of memory, say) ends the decomposition with an error
     (``solve_with`` then solves the extensive form) instead of the master waiting for it forever."""
-    case = case_of(tmp_path, "three years, scenarios, coverage and a firm minimum")
-    d = prepare(case)
-    m = create_model(d, decomposable=True)
-    import pyomo.environ as pyo
-
-    m.scenario_npv_objective = pyo.Objective(
-        list(d.scenarios), rule=lambda m, s: m.npv[s], sense=pyo.maximize
-    )
-    dec = decompose(compile_model(m), d.scenarios)
+    dec = decomposition(case_of(tmp_path, "three years, scenarios, coverage and a firm minimum"))
     pool = Workers(dec.blocks, jobs=2, parallel_above_nonzeros=0)
     try:
         assert len(pool.processes) == 2
