@@ -9,6 +9,7 @@ before any incumbent can exist.
 from __future__ import annotations
 
 import json
+import math
 import os
 import pty
 import select
@@ -21,9 +22,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
+from optimizer.models import create_model, prepare
 
+from optimizer import Case
 from optimizer.cli import main
+from optimizer.solvers.highs import BackgroundSolve, SolverOptions, solve
 from tests.support.hard import hard_workbook
+from tests.support.workbooks import ONE_YEAR, one_year_case, write_workbook
 
 
 @pytest.fixture(scope="module")
@@ -132,3 +137,23 @@ def test_ctrl_c_during_the_solve_leaves_no_file(tmp_path: Path) -> None:
     assert "Interrupted: nothing was written." in text
     assert "Traceback" not in text
     assert sorted(p.name for p in tmp_path.iterdir()) == ["slow.xlsx"], "no plan, no temporary file"
+
+
+def test_a_background_solve_gives_the_answer_and_cancel_stops_it(hard_case: Path) -> None:
+    """The value of the stochastic solution's MIP runs in a thread of its own (``BackgroundSolve``):
+    beside another solve in this thread it gives the same answer as alone, and ``cancel`` stops a
+    solve that would not finish, promptly, leaving no solver thread behind."""
+
+    small = Case.from_excel(write_workbook(hard_case.parent / "small.xlsx", one_year_case(), ONE_YEAR))
+    options = SolverOptions(time_limit_s=math.inf, mip_gap=0.0, highs_options={"threads": 1})
+    beside = BackgroundSolve.start(create_model(prepare(small)), options)
+    alone = solve(create_model(prepare(small)), options)  # in this thread, while the other runs
+    assert beside.finish().objective == pytest.approx(alone.objective, rel=1e-12) == pytest.approx(0.96)
+
+    endless = BackgroundSolve.start(create_model(prepare(Case.from_excel(hard_case))), options)
+    time.sleep(0.5)
+    began = time.perf_counter()
+    endless.cancel()
+    assert time.perf_counter() - began < 10
+    assert not endless.thread.is_alive()
+    assert endless.finish().status in ("time_limit", "no_solution")  # interrupted: a limit, not an error
