@@ -9,7 +9,7 @@ in ``optimizer.models.objective``.
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 from optimizer.models import contracts, finance, funding, objective, operations, risk, tightening, value_chain
 from optimizer.models.common import can_run
 from optimizer.models.data import ModelData

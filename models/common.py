@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 from optimizer.models.data import ModelData
 
 Skip = pyo.Constraint.Skip

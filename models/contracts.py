@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 from optimizer.models.common import Skip, can_run, running, var_or_zero
 from optimizer.models.data import FundKey, ModelData, ShareLimit
 

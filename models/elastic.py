@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 from optimizer.models.tightening import VALID_INEQUALITIES
 from pyomo.repn import generate_standard_repn
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pandas as pd
-import pyomo.environ as pyo
+import pyomo.core as pyo
 from optimizer.models.common import val, val_at
 from optimizer.models.contracts import serving_plant
 from optimizer.models.data import USD_M_PER_USD, ModelData

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 from optimizer.models.common import funded
 from optimizer.models.contracts import tightest_per_member
 from optimizer.models.data import FundKey, ModelData

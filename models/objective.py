@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 from optimizer.models.data import USD_M_PER_USD, FundKey, ModelData
 
 

@@ -22,7 +22,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 from optimizer.models.data import FundKey, ModelData
 
 # A cover coefficient below this share of the need is dropped: it cannot matter.

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 from optimizer.models.common import Skip, can_run, running, var_or_zero
 from optimizer.models.data import ModelData
 

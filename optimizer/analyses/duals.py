@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
-import pyomo.environ as pyo
+import pyomo.core as pyo
 from pyomo.repn import generate_standard_repn
 
 from optimizer.models.data import USD_M_PER_USD, ModelData

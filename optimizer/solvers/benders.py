@@ -989,7 +989,7 @@ def solve_decomposed(
     The scenario NPVs are compiled as extra objectives (``npv[s]``) so that each block's
     objective and the CVaR tail rows can be recognised.
     """
-    import pyomo.environ as pyo
+    import pyomo.core as pyo
 
     started = time.perf_counter()
     model.scenario_npv_objective = pyo.Objective(

@@ -13,7 +13,7 @@ import multiprocessing
 import os
 from collections.abc import Callable
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from optimizer.errors import UsageError
 from optimizer.models.data import ModelData
