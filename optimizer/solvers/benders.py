@@ -488,9 +488,12 @@ class Workers:
         self.client = connect_client(scheduler)
         threads = sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values())
         count = max(1, min(threads, len(numbered)))
-        futures = [
-            self.client.submit(BlockSolver, numbered[k::count], actor=True, pure=False) for k in range(count)
+        # Each share goes straight to a worker (scatter), not through the scheduler inside the task:
+        # on the large benchmark the blocks are 500 MB.
+        shares = [
+            self.client.scatter([numbered[k::count]], direct=True, hash=False)[0] for k in range(count)
         ]
+        futures = [self.client.submit(BlockSolver, share, actor=True, pure=False) for share in shares]
         self.actors = [future.result() for future in futures]
 
     def bounds(self, lower_x: np.ndarray, upper_x: np.ndarray, count: int) -> np.ndarray:
