@@ -490,9 +490,7 @@ class Workers:
         count = max(1, min(threads, len(numbered)))
         # Each share goes straight to a worker (scatter), not through the scheduler inside the task:
         # on the large benchmark the blocks are 500 MB.
-        shares = [
-            self.client.scatter([numbered[k::count]], direct=True, hash=False)[0] for k in range(count)
-        ]
+        shares = [self.client.scatter([numbered[k::count]], direct=True, hash=False)[0] for k in range(count)]
         futures = [self.client.submit(BlockSolver, share, actor=True, pure=False) for share in shares]
         self.actors = [future.result() for future in futures]
 
