@@ -14,6 +14,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import highspy
 import numpy as np
 import pyomo.environ as pyo
 import pytest
@@ -24,11 +25,14 @@ from optimizer.solvers.benders import (
     BlockSolver,
     Decomposition,
     DecompositionError,
+    Master,
     Workers,
+    choose_master_presolve,
     decompose,
+    drop_slack_cuts,
     master_box,
 )
-from optimizer.solvers.highs import compile_model
+from optimizer.solvers.highs import SolverOptions, compile_model, quiet_highs
 from tests.conftest import check_cash_flows_add_up
 from tests.support.workbooks import ONE_YEAR, Rows, one_year_case, write_workbook
 from tests.test_risk import THREE_SCENARIOS, K
@@ -159,3 +163,38 @@ def test_a_block_worker_that_dies_is_an_error_not_a_hang(tmp_path: Path) -> None
             pool.solve(x)
     finally:
         pool.close()
+
+
+def two_column_master(cut_uppers: list[float]) -> Master:
+    """x0 + x1 <= 10 (the master's own row), then one cut x0 + x1 <= u per upper bound u."""
+    h = quiet_highs()
+    h.addVars(2, np.zeros(2), np.full(2, 10.0))
+    for upper in [10.0, *cut_uppers]:
+        h.addRow(-highspy.kHighsInf, upper, 2, np.array([0, 1], dtype=np.int32), np.ones(2))
+    return Master(h, np.array([], dtype=np.int32), base_rows=1)
+
+
+def test_only_cuts_slack_at_the_last_lp_are_dropped() -> None:
+    # At x0 + x1 = 4: the cut at 4 binds, the cuts at 5 and 9 are slack, the master's own row
+    # (slack at 10) is never a cut, and the last row (added after the solve) is kept unmeasured.
+    master = two_column_master([5.0, 4.0, 9.0, 3.0])
+    row_values = np.full(5, 4.0)
+    assert drop_slack_cuts(master.h, master, row_values, solved_rows=4) == 2
+    assert list(master.h.getLp().row_upper_) == [10.0, 4.0, 3.0]
+
+
+def presolve_mode(h: highspy.Highs) -> int:
+    value = h.getOptionValue("presolve_mode")
+    return int(value[1] if isinstance(value, tuple) else value)  # (status, value) in highspy 1.16
+
+
+def test_a_large_master_gets_light_presolve_unless_the_user_chose_one() -> None:
+    small = two_column_master([5.0])
+    choose_master_presolve(small.h, SolverOptions(), light_above_nonzeros=4)
+    assert presolve_mode(small.h) == 0
+    large = two_column_master([5.0, 4.0])
+    choose_master_presolve(large.h, SolverOptions(), light_above_nonzeros=4)
+    assert presolve_mode(large.h) == 2
+    chosen = two_column_master([5.0, 4.0])
+    choose_master_presolve(chosen.h, SolverOptions(highs_options={"presolve": "on"}), light_above_nonzeros=4)
+    assert presolve_mode(chosen.h) == 0
