@@ -11,6 +11,9 @@ and firm minimums (cuts for plans that cannot operate), several years and scenar
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -163,6 +166,43 @@ def test_a_block_worker_that_dies_is_an_error_not_a_hang(tmp_path: Path) -> None
             pool.solve(x)
     finally:
         pool.close()
+
+
+WORKERS_WITHOUT_MAIN_GUARD = """
+import copy, sys
+import numpy as np
+from optimizer import Case
+from optimizer.solvers.benders import DecompositionError, Workers
+from tests.test_benders import decomposition
+
+dec = decomposition(Case.from_excel(sys.argv[1]))
+# Distinct copies, so the blocks pickle to far more than a pipe's 64 KB buffer.
+blocks = [copy.deepcopy(block) for _ in range(100) for block in dec.blocks]
+try:
+    pool = Workers(blocks, jobs=2, parallel_above_nonzeros=0)
+    pool.solve(np.zeros(dec.num_master))
+except DecompositionError as error:
+    print("stopped:", error)
+"""
+
+
+def test_a_script_without_a_main_guard_gets_an_error_not_a_hang(tmp_path: Path) -> None:
+    """Spawned workers re-run a script's top level; without ``if __name__ == "__main__":`` they
+    die while starting. The master must say so, not wait for them forever."""
+    workbook = tmp_path / "case.xlsx"
+    sheets, settings = CASES["three years, scenarios, coverage and a firm minimum"]
+    write_workbook(workbook, one_year_case(**sheets), settings)
+    script = tmp_path / "no_guard.py"
+    script.write_text(WORKERS_WITHOUT_MAIN_GUARD)
+    run = subprocess.run(
+        [sys.executable, str(script), str(workbook)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+    )
+    assert "stopped: a block worker process ended" in run.stdout, run.stderr[-2000:]
 
 
 def two_column_master(cut_uppers: list[float]) -> Master:

@@ -476,8 +476,11 @@ def run_lp(h: highspy.Highs) -> highspy.HighsModelStatus:
     return h.getModelStatus()
 
 
-def block_worker(connection: Any, blocks: list[tuple[int, Block]]) -> None:
-    """A worker process: its blocks' LPs stay alive; it answers each x^ until told to stop."""
+def block_worker(connection: Any) -> None:
+    """A worker process: receives its blocks, keeps their LPs alive, answers each x^ until told to stop."""
+    blocks = connection.recv()
+    if blocks is None:
+        return
     solver = BlockSolver(blocks)
     while True:
         message = connection.recv()
@@ -515,15 +518,22 @@ class Workers:
             self.local = BlockSolver(numbered)
             return
         context = multiprocessing.get_context("spawn")
-        for k in range(jobs):
-            mine = numbered[k::jobs]
-            if not mine:
-                continue
+        shares = [share for share in (numbered[k::jobs] for k in range(jobs)) if share]
+        for _ in shares:
             parent, child = context.Pipe()
-            process = context.Process(target=block_worker, args=(child, mine), daemon=True)
+            process = context.Process(target=block_worker, args=(child,), daemon=True)
             process.start()
             child.close()  # the worker holds its own end: a dead worker's pipe then reads as closed
             self.processes.append((parent, process))
+        # The blocks go over our own pipe once the workers run, not as the Process's arguments:
+        # CPython writes those while it still holds the pipe's other end itself, so a worker that
+        # dies while starting (a script without the ``__main__`` guard) would hang this process.
+        try:
+            for (connection, _), share in zip(self.processes, shares, strict=True):
+                connection.send(share)
+        except OSError as error:
+            self.close()
+            raise DecompositionError("a block worker process ended before it had its blocks") from error
 
     def start_actors(self, numbered: list[tuple[int, Block]], scheduler: str) -> None:
         """One BlockSolver actor per Dask worker thread, each holding its share of the blocks."""
