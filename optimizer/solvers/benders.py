@@ -729,6 +729,9 @@ class BendersResult:
     block_parts: list[tuple[np.ndarray, np.ndarray]] = field(
         default_factory=list
     )  # columns, rows (-1 allocation)
+    master_columns: np.ndarray = field(  # the compiled model's columns that master_values are for
+        default_factory=lambda: np.zeros(0, dtype=np.int64)
+    )
 
 
 def relative_gap(bound: float, objective: float) -> float:
@@ -904,7 +907,17 @@ def run_rounds(
     objective, _, master_values, _, weights = best
     parts = [(block.columns, block.rows) for block in dec.blocks]
     return BendersResult(
-        status, objective, bound, rounds, cuts, master_values[:n_own], final, weights, log, parts
+        status,
+        objective,
+        bound,
+        rounds,
+        cuts,
+        master_values[:n_own],
+        final,
+        weights,
+        log,
+        parts,
+        dec.master_columns,
     )
 
 
@@ -1115,9 +1128,8 @@ def solve_decomposed(
     )
     if outcome.master_values is None:
         return result
-    dec_columns = [v for v in compiled.columns]
-    own = np.flatnonzero(np.array([key is None for key in column_block_keys(compiled)]))
-    for j, value in zip(own, outcome.master_values, strict=True):
+    dec_columns = compiled.columns
+    for j, value in zip(outcome.master_columns, outcome.master_values, strict=True):
         var = dec_columns[j]
         var.set_value(
             round(value) if var.is_integer() or var.is_binary() else float(value), skip_validation=True
