@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,55 +23,18 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.run import RESULTS, case_path, run_module
+from tests.support.dask_cluster import local_cluster
 
 START_TIMEOUT_S = 120
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def dask_process(folder: Path, command: str, *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", f"distributed.cli.{command}", *args],
-        cwd=folder,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
 def with_cluster(workers: int, run: Any) -> Any:
     """Start a scheduler and ``workers`` one-thread workers on 127.0.0.1, call ``run(address)``, stop them."""
-    from distributed import Client
-
-    with tempfile.TemporaryDirectory() as scratch:
-        folder = Path(scratch)
-        port = free_port()
-        address = f"tcp://127.0.0.1:{port}"
-        processes = [
-            dask_process(
-                folder, "dask_scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"
-            )
-        ]
-        try:
-            processes.append(
-                dask_process(
-                    folder, "dask_worker", address, "--host", "127.0.0.1", "--nworkers", str(workers),
-                    "--nthreads", "1", "--no-dashboard", "--local-directory", str(folder),
-                )
-            )  # fmt: skip
-            with Client(address, timeout=START_TIMEOUT_S) as client:  # type: ignore[no-untyped-call]
-                client.wait_for_workers(workers, timeout=START_TIMEOUT_S)
-            return run(address)
-        finally:
-            for process in reversed(processes):
-                process.terminate()
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        local_cluster(Path(scratch), workers, START_TIMEOUT_S) as address,
+    ):
+        return run(address)
 
 
 def main() -> None:

@@ -7,9 +7,6 @@ The cluster is a ``dask scheduler`` and a ``dask worker`` started as separate pr
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,67 +16,21 @@ from click.testing import CliRunner
 
 from optimizer import Case, ClusterError, Plan, cluster, plan_all
 from optimizer.cli import main
+from tests.support.dask_cluster import free_port, local_cluster
 from tests.support.workbooks import ONE_YEAR, Rows, one_year_case, write_workbook
 from tests.test_whatif import WHATIFS
 
 START_TIMEOUT_S = 60
-STOP_TIMEOUT_S = 10
 scheduler_folders: dict[str, str] = {}  # address -> the folder holding its processes' stdout
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def start(folder: Path, command: str, *args: str) -> subprocess.Popen[bytes]:
-    """``dask scheduler`` / ``dask worker`` as its own process, run by this interpreter.
-
-    Its stdout is kept in ``FOLDER/COMMAND.stdout``: a worker's solves must print nothing there.
-    """
-    with (folder / f"{command}.stdout").open("wb") as stdout:
-        return subprocess.Popen(
-            [sys.executable, "-m", f"distributed.cli.{command}", *args],
-            cwd=folder,
-            stdout=stdout,
-            stderr=subprocess.DEVNULL,
-        )
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=STOP_TIMEOUT_S)
 
 
 @pytest.fixture(scope="module")
 def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The address of a one-worker Dask cluster on 127.0.0.1, started for this module."""
-    from distributed import Client
-
     folder = tmp_path_factory.mktemp("dask")
-    port = free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    started: list[subprocess.Popen[bytes]] = []
-    try:
-        started.append(
-            start(folder, "dask_scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard")
-        )
-        started.append(
-            start(folder, "dask_worker", address, "--host", "127.0.0.1", "--nworkers", "1", "--nthreads", "1",
-                  "--no-dashboard", "--local-directory", str(folder))
-        )  # fmt: skip
-        with Client(address, timeout=START_TIMEOUT_S) as client:  # type: ignore[no-untyped-call]
-            client.wait_for_workers(1, timeout=START_TIMEOUT_S)
+    with local_cluster(folder, workers=1, start_timeout_s=START_TIMEOUT_S) as address:
         scheduler_folders[address] = str(folder)
         yield address
-    finally:
-        for process in reversed(started):
-            stop(process)
 
 
 @pytest.fixture(scope="module")
