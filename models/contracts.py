@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import pyomo.core as pyo
+from optimizer.models.arrays import add_upper_bound_rows
 from optimizer.models.common import Skip, can_run, running, var_or_zero
 from optimizer.models.data import FundKey, ModelData, ShareLimit
 
@@ -19,7 +20,7 @@ def add_contract_volumes(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     deliveries + spot purchases + shortfall >= min_tpa x sign[c]
     deliveries + spot purchases            <= max_tpa x sign[c]
-    Unsigned contracts carry nothing.
+    Unsigned contracts carry nothing; shortfall <= min_tpa x sign[c] (built from arrays).
     """
 
     def supplied(m: pyo.ConcreteModel, c: str, t: int, s: str) -> Any:
@@ -45,10 +46,10 @@ def add_contract_volumes(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     m.contract_minimum = pyo.Constraint(index, rule=at_least_min, doc="contract minimum volume, t")
     m.contract_maximum = pyo.Constraint(index, rule=at_most_max, doc="contract maximum volume, t")
-    shortfall_index = list(m.shortfall.index_set())
-    m.shortfall_only_when_signed = pyo.Constraint(
-        shortfall_index,
-        rule=lambda m, c, t, s: m.shortfall[c, t, s] <= d.min_tpa[c] * m.sign[c],
+    add_upper_bound_rows(
+        m,
+        "shortfall_only_when_signed",
+        ((key, short, d.min_tpa[key[0]], m.sign[key[0]]) for key, short in m.shortfall.items()),
         doc="shortfall only against a signed minimum, t",
     )
 

@@ -5,9 +5,11 @@ Index letters: p project, t year, c contract, m mineral, f feedstock, s scenario
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pyomo.core as pyo
+from optimizer.models.arrays import Key, add_upper_bound_rows
 from optimizer.models.common import running, var_or_zero
 from optimizer.models.data import ModelData
 
@@ -89,12 +91,16 @@ def add_deliveries_only_from_operating_plants(m: pyo.ConcreteModel, d: ModelData
 
     flow[p,c,t,s] <= max_tpa[c] x running[p,t],   running[p,t] = sum_{(o,y) running in t} fund[p,o,y]
     (``running`` keeps each of these many rows at two nonzeros; where a delay moves the plant's
-    years in scenario s, its own ``running_in_scenario[p,t,s]``.)
+    years in scenario s, its own ``running_in_scenario[p,t,s]``.) Half the rows of a case:
+    built from arrays (``optimizer.models.arrays``).
     """
-    m.deliveries_only_from_operating_plants = pyo.Constraint(
-        list(m.flow.index_set()),
-        rule=lambda m, p, c, t, s: m.flow[p, c, t, s] <= d.max_tpa[c] * running(m, d, p, t, s),
-        doc="flow only from a running plant, t",
+
+    def rows() -> Iterator[tuple[Key, Any, float, Any]]:
+        for (p, c, t, s), flow in m.flow.items():
+            yield (p, c, t, s), flow, d.max_tpa[c], running(m, d, p, t, s)
+
+    add_upper_bound_rows(
+        m, "deliveries_only_from_operating_plants", rows(), doc="flow only from a running plant, t"
     )
 
 

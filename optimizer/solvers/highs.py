@@ -1,7 +1,8 @@
 """Hand a Pyomo model to HiGHS and read the answer back: the only module that knows highspy.
 
-The model is compiled by Pyomo's standard-form compiler into sparse matrices and passed to
-HiGHS in one ``passModel`` call (measured in PERF-NOTES.md as the cheapest Pyomo route),
+The model is compiled into sparse matrices (``standard_form``: Pyomo's standard form, read
+faster) and passed to HiGHS in one ``passModel`` call (measured in PERF-NOTES.md as the
+cheapest Pyomo route),
 so nothing else depends on a Pyomo solver interface that is still moving.
 """
 
@@ -18,13 +19,12 @@ from typing import Any
 import highspy
 import numpy as np
 import pyomo.core as pyo
-import scipy.sparse as sp
 from pyomo.common.errors import InfeasibleConstraintException
-from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from optimizer import stdout
 from optimizer.errors import UsageError
 from optimizer.solvers.scaling import scaling_warnings
+from optimizer.solvers.standard_form import linear_standard_form
 from optimizer.solvers.start import Start, StartOutcome, apply_start
 
 INF = highspy.kHighsInf
@@ -106,21 +106,19 @@ class CompiledModel:
 
 def compile_model(model: pyo.ConcreteModel, relax_integrality: bool = False) -> CompiledModel:
     """Pyomo model -> a ``highspy.HighsLp`` (maximisation kept as written)."""
-    info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
-    objective = info.objectives[0]
-    columns = info.columns
-    a = info.A.tocsc()
+    form = linear_standard_form(model)
+    objective = form.objectives[0]
+    columns = form.columns
+    a = form.a.tocsc()
     lp = highspy.HighsLp()
     lp.num_col_ = len(columns)
     lp.num_row_ = a.shape[0]
-    lp.col_cost_ = np.asarray(info.c.toarray()[0] if info.c.shape[0] else np.zeros(len(columns)), dtype=float)
-    lp.offset_ = float(info.c_offset[0]) if len(info.c_offset) else 0.0
+    lp.col_cost_ = form.c[0].toarray().ravel() if form.c.shape[0] else np.zeros(len(columns))
+    lp.offset_ = float(form.c_offset[0]) if len(form.c_offset) else 0.0
     lp.col_lower_ = np.array([-INF if v.lb is None else v.lb for v in columns], dtype=float)
     lp.col_upper_ = np.array([INF if v.ub is None else v.ub for v in columns], dtype=float)
-    rhs = np.asarray(info.rhs, dtype=float)
-    senses = np.array([multiplier for _, multiplier in info.rows], dtype=int)
-    lp.row_lower_ = np.where(senses <= 0, rhs, -INF)
-    lp.row_upper_ = np.where(senses >= 0, rhs, INF)
+    lp.row_lower_ = np.where(np.isinf(form.row_lower), -INF, form.row_lower)
+    lp.row_upper_ = np.where(np.isinf(form.row_upper), INF, form.row_upper)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = a.indptr.astype(np.int32)
     lp.a_matrix_.index_ = a.indices.astype(np.int32)
@@ -131,22 +129,11 @@ def compile_model(model: pyo.ConcreteModel, relax_integrality: bool = False) -> 
             highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous for flag in integer
         ]
     lp.sense_ = highspy.ObjSense.kMaximize if objective.sense == pyo.maximize else highspy.ObjSense.kMinimize
-    costs = info.c.tocsr()
     others = [
-        (
-            info.objectives[i],
-            np.asarray(costs[[i], :].toarray(), dtype=float).ravel(),
-            float(info.c_offset[i]),
-        )
-        for i in range(1, len(info.objectives))
+        (form.objectives[i], form.c[i].toarray().ravel(), float(form.c_offset[i]))
+        for i in range(1, len(form.objectives))
     ]
-    return CompiledModel(
-        lp=lp,
-        columns=columns,
-        rows=[con for con, _ in info.rows],
-        matrix=sp.csr_matrix(info.A),
-        other_objectives=others,
-    )
+    return CompiledModel(lp=lp, columns=columns, rows=form.rows, matrix=a.tocsr(), other_objectives=others)
 
 
 def model_scaling_warnings(compiled: CompiledModel) -> list[str]:

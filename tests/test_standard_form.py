@@ -1,0 +1,149 @@
+"""Our standard form against Pyomo's own compiler: the same rows, columns and numbers, exactly.
+
+``optimizer.solvers.standard_form`` reads flat sums itself and builds the array-built row
+families (``optimizer.models.arrays``) from arrays; both must hand HiGHS exactly what Pyomo's
+``LinearStandardFormCompiler`` would have, so that no plan moves when the compiler does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyomo.core as pyo
+import pytest
+from optimizer.models import contracts, create_model, operations, prepare
+from optimizer.models.arrays import ArrayRow, add_upper_bound_rows, families
+from pyomo.common.errors import InfeasibleConstraintException
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+from optimizer import Case
+from optimizer.solvers.standard_form import StandardForm, linear_standard_form
+
+EXAMPLE = Path(__file__).parents[1] / "examples" / "india_japan.xlsx"
+
+
+def assert_same_as_pyomo(ours: StandardForm, model: pyo.ConcreteModel) -> None:
+    info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
+    assert [id(v) for v in ours.columns] == [id(v) for v in info.columns]
+    names = [row.name for row in ours.rows]
+    assert names == [con.name for con, _ in info.rows]
+    sense = np.array([multiplier for _, multiplier in info.rows])
+    rhs = np.asarray(info.rhs, dtype=float)
+    np.testing.assert_array_equal(ours.row_lower, np.where(sense <= 0, rhs, -np.inf))
+    np.testing.assert_array_equal(ours.row_upper, np.where(sense >= 0, rhs, np.inf))
+    for mine, theirs in ((ours.a, info.A), (ours.c, info.c)):
+        mine, theirs = mine.tocsr(), sp_csr(theirs)
+        mine.sort_indices()
+        np.testing.assert_array_equal(mine.indptr, theirs.indptr)
+        np.testing.assert_array_equal(mine.indices, theirs.indices)
+        np.testing.assert_array_equal(mine.data, theirs.data)  # exactly: same rounding
+    np.testing.assert_array_equal(ours.c_offset, np.asarray(info.c_offset, dtype=float))
+
+
+def sp_csr(matrix: Any) -> Any:
+    csr = matrix.tocsr()
+    csr.sort_indices()
+    return csr
+
+
+def test_every_shape_of_expression_reads_as_pyomo_reads_it() -> None:
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(range(4), bounds=(0, 10))
+    m.y = pyo.Var(bounds=(0, 1), domain=pyo.Binary)
+    m.z = pyo.Var(["a", "b"])
+    m.z["b"].fix(3.0)
+    m.unused = pyo.Var()
+    m.e = pyo.Expression(expr=2 * m.x[0] + 0.1 * m.x[1] - 0.7)
+    m.flat = pyo.Constraint(expr=m.x[0] + 2 * m.x[1] - 3 * m.x[0] <= 5)
+    m.flipped = pyo.Constraint(expr=4 >= m.x[2] + m.y)  # noqa: SIM300 (the constant side first, on purpose)
+    m.lower = pyo.Constraint(expr=1 <= m.x[3] - m.x[2])  # noqa: SIM300
+    m.both_sides = pyo.Constraint(expr=m.x[0] + 1 == 2 * m.x[1] - m.x[0] + 0.25)
+    m.nested = pyo.Constraint(expr=0.1 * (m.x[0] + 0.2 * (m.x[1] + m.x[0]) - (m.x[2] - 1)) >= m.y)
+    m.named = pyo.Constraint(expr=m.e + 3 * m.e <= m.x[3])
+    m.fixed = pyo.Constraint(expr=m.z["a"] + 2 * m.z["b"] >= 1)
+    m.constant = pyo.Constraint(expr=m.z["b"] <= 4)  # only a fixed variable: dropped
+    m.indexed = pyo.Constraint(range(3), rule=lambda m, i: m.x[i] <= (i + 1) * m.y)
+    m.off = pyo.Constraint(expr=m.x[1] <= 0)
+    m.off.deactivate()
+    m.objective = pyo.Objective(expr=m.e - 2 * m.x[1] + 5 * m.z["b"] + 1, sense=pyo.maximize)
+    assert_same_as_pyomo(linear_standard_form(m), m)
+
+
+def test_a_ranged_row_is_one_row_with_both_bounds() -> None:
+    """Pyomo's mixed form splits it in two rows; HiGHS takes ranges, and one row has one dual."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(range(2))
+    m.ranged = pyo.Constraint(expr=pyo.inequality(-1, m.x[0] - m.x[1] + 0.5, 2))
+    m.objective = pyo.Objective(expr=m.x[0])
+    form = linear_standard_form(m)
+    assert [row.name for row in form.rows] == ["ranged"]
+    assert form.a.toarray().tolist() == [[1.0, -1.0]]
+    assert (form.row_lower.tolist(), form.row_upper.tolist()) == ([-1.5], [1.5])
+
+
+def test_a_constant_row_that_fails_is_reported() -> None:
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var()
+    m.x.fix(2.0)
+    m.too_small = pyo.Constraint(expr=m.x >= 3)
+    m.objective = pyo.Objective(expr=m.x)
+    with pytest.raises(InfeasibleConstraintException, match="too_small"):
+        linear_standard_form(m)
+
+
+def add_as_pyomo_constraint(m: pyo.ConcreteModel, name: str, rows: Any, doc: str) -> None:
+    """What an array-built family stands for, written as a Pyomo constraint."""
+    terms = {key: (x, coef, y) for key, x, coef, y in rows}
+    m.add_component(
+        name,
+        pyo.Constraint(
+            list(terms), rule=lambda m, *key: terms[key][0] <= terms[key][1] * terms[key][2], doc=doc
+        ),
+    )
+
+
+@pytest.mark.parametrize("decomposable", [False, True])
+def test_array_built_rows_are_the_rows_pyomo_would_build(
+    monkeypatch: pytest.MonkeyPatch, decomposable: bool
+) -> None:
+    d = prepare(Case.from_excel(EXAMPLE))
+    model = create_model(d, decomposable=decomposable)
+    ours = linear_standard_form(model)
+    built = {row.family for row in ours.rows if isinstance(row, ArrayRow)}
+    assert {"deliveries_only_from_operating_plants", "shortfall_only_when_signed"} <= built
+    for module in (operations, contracts):
+        monkeypatch.setattr(module, "add_upper_bound_rows", add_as_pyomo_constraint)
+    reference = create_model(d, decomposable=decomposable)
+    assert not families(reference)
+    pyomo_rows = linear_standard_form(reference)  # the same rules, every row a Pyomo constraint
+    assert_same_as_pyomo(pyomo_rows, reference)
+    assert [row.name for row in ours.rows] == [row.name for row in pyomo_rows.rows]
+    assert [v.name for v in ours.columns] == [v.name for v in pyomo_rows.columns]
+    np.testing.assert_array_equal(ours.row_upper, pyomo_rows.row_upper)
+    np.testing.assert_array_equal(ours.row_lower, pyomo_rows.row_lower)
+    assert (ours.a.tocsr() != pyomo_rows.a.tocsr()).nnz == 0
+
+
+def test_a_fixed_bounding_variable_moves_to_the_bound() -> None:
+    """Signing fixed (as a plan's re-solve fixes it): the row keeps its shortfall only."""
+    m = pyo.ConcreteModel()
+    m.short = pyo.Var(["k", "l"], bounds=(0, None))
+    m.sign = pyo.Var(["k", "l"], domain=pyo.Binary)
+    m.sign["k"].fix(1)
+    m.sign["l"].fix(0)
+    add_upper_bound_rows(
+        m,
+        "shortfall_only_when_signed",
+        ((("k",), m.short["k"], 5.0, m.sign["k"]), (("l",), m.short["l"], 7.0, m.sign["l"])),
+        "t",
+    )
+    m.objective = pyo.Objective(expr=m.short["k"] + m.short["l"], sense=pyo.maximize)
+    form = linear_standard_form(m)
+    assert [row.name for row in form.rows] == [
+        "shortfall_only_when_signed[k]",
+        "shortfall_only_when_signed[l]",
+    ]
+    assert form.a.toarray().tolist() == [[1.0, 0.0], [0.0, 1.0]]
+    assert form.row_upper.tolist() == [5.0, 0.0]
