@@ -22,13 +22,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import highspy
 from optimizer.models import create_model, prepare
 
 from optimizer import Case, plan
 from optimizer.solvers.highs import SolverOptions, compile_model, new_highs
+from optimizer.solvers.standard_form import Rows
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "india_japan.xlsx"
 
@@ -55,8 +55,8 @@ def options(case: Case) -> SolverOptions:
     return SolverOptions(time_limit_s=case.settings.time_limit_s, mip_gap=case.settings.mip_gap)
 
 
-def budget_row(rows: list[Any]) -> int:
-    return next(i for i, con in enumerate(rows) if con.parent_component().name == "capex_within_budget")
+def budget_row(rows: Rows) -> int:
+    return next(i for i, con in rows.pyomo_rows() if con.parent_component().name == "capex_within_budget")
 
 
 def rebuild(case: Case, budgets: list[float]) -> Tally:

@@ -48,6 +48,9 @@ class ArrayRows:
         """As Pyomo names a constraint: ``name[a,b,c]``."""
         return f"{self.name}[{','.join(map(str, self.keys[i]))}]"
 
+    def row(self, i: int) -> ArrayRow:
+        return ArrayRow(self.name, self.keys[i], self.row_name(i))
+
 
 @dataclass(frozen=True)
 class ArrayRow:

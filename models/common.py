@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import pyomo.core as pyo
 from optimizer.models.data import ModelData
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 Skip = pyo.Constraint.Skip
+
+
+def linear_sum(terms: Iterable[tuple[float, Any]]) -> Any:
+    """``sum(coef * var for coef, var in terms)``, made as one Pyomo linear expression at once:
+    a quarter of the time of ``sum``, which grows the expression term by term (most of a large
+    model's build is such sums). 0 when there are no terms, as ``sum`` gives."""
+    args = [MonomialTermExpression((coef, var)) for coef, var in terms]
+    return LinearExpression(args) if args else 0
+
+
+def var_sum(variables: Iterable[Any]) -> Any:
+    """``sum(variables)`` made at once (see ``linear_sum``); the 0s of ``var_or_zero`` are left out."""
+    args = [var for var in variables if not isinstance(var, int)]
+    return LinearExpression(args) if args else 0
 
 
 def var_or_zero(var: Any, key: tuple[Any, ...]) -> Any:

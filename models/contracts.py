@@ -11,7 +11,7 @@ from typing import Any
 
 import pyomo.core as pyo
 from optimizer.models.arrays import add_upper_bound_rows
-from optimizer.models.common import Skip, can_run, running, var_or_zero
+from optimizer.models.common import Skip, can_run, linear_sum, running, var_or_zero, var_sum
 from optimizer.models.data import FundKey, ModelData, ShareLimit
 
 
@@ -24,7 +24,7 @@ def add_contract_volumes(m: pyo.ConcreteModel, d: ModelData) -> None:
     """
 
     def supplied(m: pyo.ConcreteModel, c: str, t: int, s: str) -> Any:
-        delivered = sum(
+        delivered = var_sum(
             var_or_zero(m.flow, (p, c_, t_, s)) for p, c_, t_ in d.arcs_by_contract_year.get((c, t), [])
         )
         bought = var_or_zero(m.spot_buy, (c, t, s))
@@ -288,16 +288,19 @@ def add_revenue_limits_by_year(
     blocks = [(t, s) for t in d.years for s in d.scenarios]
 
     def revenue(contracts: Iterable[str], t: int, s: str) -> Any:
-        return sum(
-            d.probability[s]
-            * d.discount_factor[t]
-            * d.price_usd_m_per_t(c, t, s)
-            * (
-                sum(var_or_zero(m.flow, (p, c, t, s)) for p, _, _ in d.arcs_by_contract_year.get((c, t), []))
-                + var_or_zero(m.spot_buy, (c, t, s))
-            )
+        """p_s df[t] sum_c price[c,t,s] (deliveries + spot purchases)."""
+        return linear_sum(
+            (d.probability[s] * d.discount_factor[t] * d.price_usd_m_per_t(c, t, s), var)
             for c in contracts
             if (c, t) in d.contract_year_set
+            for var in [
+                *(
+                    m.flow[p, c, t, s]
+                    for p, _, _ in d.arcs_by_contract_year.get((c, t), [])
+                    if (p, c, t, s) in m.flow
+                ),
+                *([m.spot_buy[c, t, s]] if (c, t, s) in m.spot_buy else []),
+            ]
         )
 
     members = list(by_member)

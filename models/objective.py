@@ -28,6 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 import pyomo.core as pyo
+from optimizer.models.common import linear_sum
 from optimizer.models.data import USD_M_PER_USD, FundKey, ModelData
 
 
@@ -73,39 +74,45 @@ def prepayment_benefit_npv_usd_m(d: ModelData, contract: str) -> float:
 def operations_npv_usd_m(m: pyo.ConcreteModel, d: ModelData, s: str, t: int) -> Any:
     """The discounted operating cash of year t in scenario s: the ledger's second-stage lines."""
     df = d.discount_factor[t] * USD_M_PER_USD
-    revenue = sum(
-        df
-        * (d.contract_price_usd_per_t[c, t, s] - d.logistics_usd_per_t.get((p, d.contract_buyer[c]), 0.0))
-        * m.flow[p, c, t, s]
+    revenue = linear_sum(
+        (
+            df
+            * (
+                d.contract_price_usd_per_t[c, t, s] - d.logistics_usd_per_t.get((p, d.contract_buyer[c]), 0.0)
+            ),
+            m.flow[p, c, t, s],
+        )
         for p, c, _ in d.arcs_by_year.get(t, [])
         if (p, c, t, s) in m.flow
     )
-    spot_sales = sum(
-        df
-        * d.spot_price_usd_per_t[mineral, t, s]
-        * (1 - d.spot_sale_discount)
-        * m.spot_sale[p, mineral, t, s]
+    spot_sales = linear_sum(
+        (
+            df * d.spot_price_usd_per_t[mineral, t, s] * (1 - d.spot_sale_discount),
+            m.spot_sale[p, mineral, t, s],
+        )
         for p in d.plants_by_year.get(t, [])
         for mineral in d.plant_minerals.get(p, [])
         if (p, mineral, t, s) in m.spot_sale
     )
-    spot_buys = sum(
-        df
-        * (
-            d.contract_price_usd_per_t[c, t, s]
-            - d.spot_price_usd_per_t[d.contract_mineral[c], t, s] * (1 + d.spot_premium)
+    spot_buys = linear_sum(
+        (
+            df
+            * (
+                d.contract_price_usd_per_t[c, t, s]
+                - d.spot_price_usd_per_t[d.contract_mineral[c], t, s] * (1 + d.spot_premium)
+            ),
+            m.spot_buy[c, t, s],
         )
-        * m.spot_buy[c, t, s]
         for c in d.contracts_by_year.get(t, [])
         if (c, t, s) in m.spot_buy
     )
-    variable = sum(
-        df * d.variable_cost(p, t, s) * m.feed[p, t, s]
+    variable = linear_sum(
+        (df * d.variable_cost(p, t, s), m.feed[p, t, s])
         for p in d.plants_by_year.get(t, [])
         if (p, t, s) in m.feed
     )
-    penalties = sum(
-        df * d.penalty(c, t, s) * m.shortfall[c, t, s]
+    penalties = linear_sum(
+        (df * d.penalty(c, t, s), m.shortfall[c, t, s])
         for c in d.contracts_by_year.get(t, [])
         if (c, t, s) in m.shortfall
     )
@@ -115,14 +122,14 @@ def operations_npv_usd_m(m: pyo.ConcreteModel, d: ModelData, s: str, t: int) -> 
 def value_chain_cost_usd_m(m: pyo.ConcreteModel, d: ModelData, s: str, t: int) -> Any:
     """Discounted cost of feeding plants from plants (logistics) and from the spot market in year t."""
     df = d.discount_factor[t] * USD_M_PER_USD
-    transfers = sum(
-        df * d.transfer_cost_usd_per_t[q, p] * m.transfer[q, p, t, s]
+    transfers = linear_sum(
+        (df * d.transfer_cost_usd_per_t[q, p], m.transfer[q, p, t, s])
         for p in d.feed_mineral
         for q, _, _ in d.transfers_in.get((p, t), [])
         if (q, p, t, s) in m.transfer and d.transfer_cost_usd_per_t[q, p]
     )
-    bought = sum(
-        df * d.spot_price_usd_per_t[f, t, s] * (1 + d.spot_premium) * m.feed_spot_buy[p, t, s]
+    bought = linear_sum(
+        (df * d.spot_price_usd_per_t[f, t, s] * (1 + d.spot_premium), m.feed_spot_buy[p, t, s])
         for p, f in d.feed_mineral.items()
         if (p, t, s) in m.feed_spot_buy
     )

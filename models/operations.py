@@ -10,7 +10,7 @@ from typing import Any
 
 import pyomo.core as pyo
 from optimizer.models.arrays import Key, add_upper_bound_rows
-from optimizer.models.common import running, var_or_zero
+from optimizer.models.common import running, var_or_zero, var_sum
 from optimizer.models.data import ModelData
 
 
@@ -72,10 +72,10 @@ def add_output_balance(m: pyo.ConcreteModel, d: ModelData) -> None:
     """
 
     def rule(m: pyo.ConcreteModel, p: str, mineral: str, t: int, s: str) -> Any:
-        delivered = sum(
+        delivered = var_sum(
             var_or_zero(m.flow, (*arc, s)) for arc in d.arcs_by_plant_mineral_year.get((p, mineral, t), [])
         )
-        passed_on = sum(
+        passed_on = var_sum(
             m.transfer[q, to, t_, s]
             for q, to, t_ in d.transfers_out.get((p, t), [])
             if d.feed_mineral[to] == mineral and (q, to, t_, s) in m.transfer

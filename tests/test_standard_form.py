@@ -119,7 +119,16 @@ def test_array_built_rows_are_the_rows_pyomo_would_build(
     assert not families(reference)
     pyomo_rows = linear_standard_form(reference)  # the same rules, every row a Pyomo constraint
     assert_same_as_pyomo(pyomo_rows, reference)
-    assert [row.name for row in ours.rows] == [row.name for row in pyomo_rows.rows]
+    names = [row.name for row in pyomo_rows.rows]
+    assert [row.name for row in ours.rows] == names
+    assert len(ours.rows) == len(names)
+    assert [ours.rows[i].name for i in (0, len(names) // 2, -1)] == [
+        names[0],
+        names[len(names) // 2],
+        names[-1],
+    ]
+    pyomo_only = [(i, row.name) for i, row in ours.rows.pyomo_rows()]
+    assert pyomo_only == [(i, name) for i, name in enumerate(names) if not name.startswith(tuple(built))]
     assert [v.name for v in ours.columns] == [v.name for v in pyomo_rows.columns]
     np.testing.assert_array_equal(ours.row_upper, pyomo_rows.row_upper)
     np.testing.assert_array_equal(ours.row_lower, pyomo_rows.row_lower)

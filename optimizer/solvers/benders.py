@@ -161,16 +161,20 @@ def column_block_keys(compiled: CompiledModel) -> list[BlockKey | None]:
 
 def rows_of_components(compiled: CompiledModel, names: Sequence[str]) -> np.ndarray:
     """Whether each compiled row belongs to one of the model's components ``names``."""
-    if not compiled.rows:
-        return np.zeros(0, dtype=bool)
-    model = compiled.rows[0].model()
+    mask = np.zeros(len(compiled.rows), dtype=bool)
+    if not compiled.columns:
+        return mask
+    model = compiled.columns[0].model()
     wanted = {
         id(row)
         for name in names
         if (component := model.component(name)) is not None
         for row in component.values()
     }
-    return np.fromiter((id(row) in wanted for row in compiled.rows), dtype=bool, count=len(compiled.rows))
+    for i, row in compiled.rows.pyomo_rows():
+        if id(row) in wanted:
+            mask[i] = True
+    return mask
 
 
 def decompose(
@@ -1136,6 +1140,7 @@ def solve_decomposed(
         )
     blocks = outcome.block_parts
     duals: dict[Any, float] = {}
+    constraint_of_row = dict(compiled.rows.pyomo_rows()) if options.duals else {}
     weights = outcome.theta_weights if outcome.theta_weights is not None else np.zeros(len(blocks))
     for answer in outcome.block_answers:
         if answer.solution is None or answer.row_duals is None:
@@ -1145,8 +1150,8 @@ def solve_decomposed(
             dec_columns[j].set_value(float(value), skip_validation=True)
         if options.duals:
             for r, dual in zip(rows, answer.row_duals, strict=True):
-                if r >= 0:
-                    row = compiled.rows[r]
+                row = constraint_of_row.get(r)
+                if row is not None:
                     duals[row] = duals.get(row, 0.0) + float(weights[answer.index]) * float(dual)
     result.row_duals = duals
     for var in model.component_data_objects(pyo.Var, descend_into=True):

@@ -24,7 +24,7 @@ from pyomo.common.errors import InfeasibleConstraintException
 from optimizer import stdout
 from optimizer.errors import UsageError
 from optimizer.solvers.scaling import scaling_warnings
-from optimizer.solvers.standard_form import linear_standard_form
+from optimizer.solvers.standard_form import Rows, linear_standard_form
 from optimizer.solvers.start import Start, StartOutcome, apply_start
 
 INF = highspy.kHighsInf
@@ -99,7 +99,7 @@ class CompiledModel:
 
     lp: Any
     columns: list[Any]
-    rows: list[Any]
+    rows: Rows  # the Pyomo constraint of each row; array-built rows are ``ArrayRow``
     matrix: Any = None  # the constraint matrix, scipy CSR, rows x columns
     other_objectives: list[tuple[Any, np.ndarray, float]] = field(default_factory=list)  # beyond the first
 
@@ -372,10 +372,8 @@ def fixed_integer_duals(h: highspy.Highs, compiled: CompiledModel) -> dict[Any, 
     fixed_lp.run()
     if fixed_lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return {}
-    duals: dict[Any, float] = {}
-    for row, dual in zip(compiled.rows, fixed_lp.getSolution().row_dual, strict=True):
-        duals[row] = duals.get(row, 0.0) + float(dual)  # a ranged constraint is two rows
-    return duals
+    row_dual = fixed_lp.getSolution().row_dual
+    return {row: float(row_dual[i]) for i, row in compiled.rows.pyomo_rows()}
 
 
 def read_result(

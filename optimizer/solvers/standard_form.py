@@ -20,27 +20,31 @@ declared among the model's constraints, with the terms Pyomo would have read.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import bisect
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pyomo.core as pyo
 import scipy.sparse as sp
 from pyomo.common.errors import InfeasibleConstraintException
+from pyomo.common.numeric_types import native_numeric_types, native_types
 from pyomo.core.base.enums import SortComponents
 from pyomo.core.expr.numeric_expr import (
     LinearExpression,
     MonomialTermExpression,
+    NegationExpression,
+    ProductExpression,
     SumExpression,
 )
 from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpression
 from pyomo.repn.linear import LinearRepnVisitor
 from pyomo.repn.util import TemplateVarRecorder
 
-from optimizer.models.arrays import ArrayRow, ArrayRows, families
+from optimizer.models.arrays import ArrayRows, families
 
-NUMBERS = (int, float)
+NUMBERS = native_numeric_types  # Pyomo's own set: int, float and NumPy's numbers
 ORDERED = SortComponents.ORDERED_INDICES
 
 
@@ -53,106 +57,242 @@ class StandardForm:
     a: sp.csr_matrix  # rows x columns
     row_lower: np.ndarray  # -inf where a row has no lower bound
     row_upper: np.ndarray  # +inf where a row has no upper bound
-    rows: list[Any]  # the Pyomo constraint of each row
+    rows: Rows  # the Pyomo constraint of each row (a family's: ``ArrayRow``)
     columns: list[Any]  # the Pyomo variable of each column
     objectives: list[Any]  # the active Pyomo objectives, in order
+
+
+class Rows(Sequence[Any]):
+    """The constraint of each row: Pyomo's constraints as they are, a family's rows made only
+    when asked for (``ArrayRow``; a large case has millions)."""
+
+    def __init__(self) -> None:
+        self.parts: list[list[Any] | tuple[ArrayRows, np.ndarray]] = []
+        self.ends: list[int] = []  # the row after each part
+
+    def extend_pyomo(self, constraints: list[Any]) -> None:
+        if constraints:
+            self.parts.append(constraints)
+            self.ends.append(len(self) + len(constraints))
+
+    def extend_family(self, family: ArrayRows, kept: np.ndarray) -> None:
+        if len(kept):
+            self.parts.append((family, kept))
+            self.ends.append(len(self) + len(kept))
+
+    def __len__(self) -> int:
+        return self.ends[-1] if self.ends else 0
+
+    @overload
+    def __getitem__(self, i: int) -> Any: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Any]: ...
+    def __getitem__(self, i: int | slice) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        k = bisect.bisect_right(self.ends, i)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        part, offset = self.parts[k], i - (self.ends[k - 1] if k else 0)
+        if isinstance(part, list):
+            return part[offset]
+        family, kept = part
+        return family.row(int(kept[offset]))
+
+    def __iter__(self) -> Iterator[Any]:
+        for part in self.parts:
+            if isinstance(part, list):
+                yield from part
+            else:
+                family, kept = part
+                yield from (family.row(i) for i in kept.tolist())
+
+    def pyomo_rows(self) -> Iterator[tuple[int, Any]]:
+        """(row number, constraint) of the rows that are Pyomo constraints."""
+        start = 0
+        for part, end in zip(self.parts, self.ends, strict=True):
+            if isinstance(part, list):
+                yield from enumerate(part, start)
+            start = end
 
 
 class UnreadTerm(Exception):
     """A term the direct reader does not know: the row goes to Pyomo's visitor."""
 
 
+class Terms:
+    """A linear part being read, as Pyomo's ``LinearRepn``: coefficients by variable id, a
+    constant, and a multiplier (from products and negations) applied when it is added to its
+    parent sum, in the same order of operations, so every number rounds as Pyomo's does."""
+
+    __slots__ = ("constant", "linear", "multiplier")
+
+    def __init__(self) -> None:
+        self.linear: dict[int, Any] = {}
+        self.constant: Any = 0
+        self.multiplier: Any = 1
+
+    def add(self, child: Any) -> None:
+        """``LinearRepn.append``: a child's result (a number, or ``Terms``) joins this sum."""
+        if child.__class__ is not Terms:
+            self.constant += child
+            return
+        mult = child.multiplier
+        linear = self.linear
+        if mult == 1:
+            self.constant += child.constant
+            for key, coef in child.linear.items():
+                if key in linear:
+                    linear[key] += coef
+                else:
+                    linear[key] = coef
+        elif mult:
+            if child.constant:
+                self.constant += mult * child.constant
+            for key, coef in child.linear.items():
+                if key in linear:
+                    linear[key] += mult * coef
+                else:
+                    linear[key] = mult * coef
+
+    def settled(self) -> Any:
+        """How a finished sum leaves its node: itself, or its constant if it has no terms."""
+        return self if self.linear else self.multiplier * self.constant
+
+
 class RowReader:
-    """Reads linear expressions into {variable id: coefficient} and a constant."""
+    """Reads linear expressions into {variable id: coefficient} and a constant, computing each
+    coefficient with the operations Pyomo's ``LinearRepnVisitor`` uses, in the same order."""
 
     def __init__(self) -> None:
         self.recorder = TemplateVarRecorder({}, ORDERED)
         self.var_map: dict[int, Any] = self.recorder.var_map
         self.visitor = LinearRepnVisitor({}, var_recorder=self.recorder)
 
-    def read(self, expr: Any, sign: float, linear: dict[int, float]) -> float:
-        """Add ``sign * expr`` to ``linear``; return its constant.
-
-        Only flat sums are read here (numbers, variables, coefficient-times-variable terms, and
-        sums of those), where adding term by term is exactly what Pyomo's visitor computes;
-        products and named expressions go to the visitor, whose rounding order differs.
-        """
-        cls = expr.__class__
-        if cls is LinearExpression or cls is SumExpression:
-            constant = 0.0
-            for arg in expr.args:
-                constant += self.read_term(arg, sign, linear)
-            return constant
-        return self.read_term(expr, sign, linear)
-
-    def read_term(self, expr: Any, sign: float, linear: dict[int, float]) -> float:
+    def read(self, expr: Any) -> Any:
+        """A number, or ``Terms``; ``UnreadTerm`` for a node this reader does not know."""
         cls = expr.__class__
         if cls in NUMBERS:
-            return float(sign * expr)
+            return expr
         if cls is MonomialTermExpression:
             coef, var = expr.args
             if coef.__class__ not in NUMBERS:
                 raise UnreadTerm
-            return self.term(sign * coef, var, linear)
-        if cls is not LinearExpression and cls is not SumExpression and expr.is_variable_type():
-            return self.term(sign, expr, linear)
+            return self.monomial(coef, var)
+        if cls is LinearExpression:
+            return self.linear_expression(expr)
+        if cls is SumExpression:
+            terms = Terms()
+            for arg in expr.args:
+                terms.add(self.read(arg))
+            return terms.settled()
+        if cls is ProductExpression:
+            left, right = (self.read(arg) for arg in expr.args)
+            if left.__class__ is not Terms:
+                if right.__class__ is not Terms:
+                    return left * right
+                right.multiplier *= left
+                return right
+            if right.__class__ is not Terms:
+                left.multiplier *= right
+                return left
+            raise UnreadTerm
+        if cls is NegationExpression:
+            inner = self.read(expr.args[0])
+            if inner.__class__ is not Terms:
+                return -1 * inner
+            inner.multiplier *= -1
+            return inner
+        if expr.is_variable_type():
+            return self.monomial(1, expr)
         raise UnreadTerm
 
-    def term(self, coef: float, var: Any, linear: dict[int, float]) -> float:
-        """Pyomo's rule: a fixed variable of a family not yet seen is a constant."""
+    def record(self, terms: Terms, coef: Any, var: Any) -> None:
+        """Pyomo's ``record_monomial``: a fixed variable of a family not yet seen is a constant."""
         key = id(var)
         if key not in self.var_map:
             if var.fixed:
-                return float(coef * var.value)
+                terms.constant += coef * var.value
+                return
             self.recorder.add(var)
-        if key in linear:
-            linear[key] += coef
+        if key in terms.linear:
+            terms.linear[key] += coef
         elif coef:
-            linear[key] = coef
-        return 0.0
+            terms.linear[key] = coef
+
+    def monomial(self, coef: Any, var: Any) -> Any:
+        terms = Terms()
+        self.record(terms, coef, var)
+        return terms if terms.linear else terms.constant
+
+    def linear_expression(self, expr: Any) -> Any:
+        """Pyomo's ``_before_linear``: numbers summed apart, then added to the constant."""
+        terms = Terms()
+        numbers: Any = 0
+        for arg in expr.args:
+            cls = arg.__class__
+            if cls is MonomialTermExpression:
+                coef, var = arg.args
+                if coef.__class__ not in NUMBERS:
+                    raise UnreadTerm
+                self.record(terms, coef, var)
+            elif cls in NUMBERS:
+                numbers += arg
+            elif arg.is_variable_type():
+                self.record(terms, 1, arg)
+            else:
+                raise UnreadTerm
+        terms.constant += numbers
+        return terms if terms.linear else terms.constant
+
+    def read_body(self, body: Any) -> tuple[dict[int, float], float]:
+        """A whole expression: its nonzero coefficients and its constant (Pyomo's
+        ``finalizeResult``: the multiplier is factored in, zeros dropped)."""
+        try:
+            result = self.read(body)
+        except UnreadTerm:
+            repn = self.visitor.walk_expression(body)
+            if repn.nonlinear is not None:
+                raise ValueError(f"{body} is not linear") from None
+            return dict(repn.linear), repn.constant
+        if result.__class__ is not Terms:
+            return {}, result
+        mult = result.multiplier
+        if mult == 1:
+            return nonzero(result.linear), result.constant
+        if not mult:
+            return {}, 0
+        scaled = {key: mult * coef for key, coef in result.linear.items()}
+        return nonzero(scaled), (result.constant * mult if result.constant else result.constant)
 
     def read_row(self, con: Any) -> tuple[dict[int, float], float, float | None, float | None]:
         """The row's terms, their constant, and its bounds (before the constant is moved).
 
-        The body and bounds are chosen as Pyomo's ``to_bounded_expression`` chooses them (a
-        constant side is the bound, else ``lhs - rhs`` against 0), so rows keep their sign.
+        The body and bounds are Pyomo's ``to_bounded_expression`` (a constant side is the
+        bound, else ``lhs - rhs`` against 0), so rows keep their sign; a constant side is
+        read as it stands, without building the body.
         """
         expr = con.expr
         cls = expr.__class__
-        linear: dict[int, float] = {}
-        try:
-            if cls is EqualityExpression or (cls is InequalityExpression and not expr.strict):
-                equality = cls is EqualityExpression
-                lhs, rhs = expr.args
-                if is_constant(rhs):
-                    constant = self.read(lhs, 1.0, linear)
-                    bound = float(pyo.value(rhs))
-                    return nonzero(linear), constant, bound if equality else None, bound
-                if is_constant(lhs):
-                    constant = self.read(rhs, 1.0, linear)
-                    bound = float(pyo.value(lhs))
-                    return nonzero(linear), constant, bound, bound if equality else None
-                constant = self.read(lhs, 1.0, linear)
-                constant += self.read(rhs, -1.0, linear)
-                return nonzero(linear), constant, 0.0 if equality else None, 0.0
-        except UnreadTerm:
-            linear.clear()
+        if cls is EqualityExpression or (cls is InequalityExpression and not expr.strict):
+            equality = cls is EqualityExpression
+            lhs, rhs = expr.args
+            if is_constant(rhs):
+                linear, constant = self.read_body(lhs)
+                bound = float(pyo.value(rhs))
+                return linear, constant, bound if equality else None, bound
+            if is_constant(lhs):
+                linear, constant = self.read_body(rhs)
+                bound = float(pyo.value(lhs))
+                return linear, constant, bound, bound if equality else None
         lb, body, ub = con.to_bounded_expression()
-        repn = self.visitor.walk_expression(body)
-        if repn.nonlinear is not None:
-            raise ValueError(f"{con.name} is not linear")
-        return dict(repn.linear), repn.constant, none_or_value(lb), none_or_value(ub)
+        linear, constant = self.read_body(body)
+        return linear, constant, none_or_value(lb), none_or_value(ub)
 
     def read_objective(self, obj: Any) -> tuple[dict[int, float], float]:
-        linear: dict[int, float] = {}
-        try:
-            constant = self.read(obj.expr, 1.0, linear)
-            return nonzero(linear), constant
-        except UnreadTerm:
-            repn = self.visitor.walk_expression(obj.expr)
-            if repn.nonlinear is not None:
-                raise ValueError(f"{obj.name} is not linear") from None
-            return dict(repn.linear), repn.constant
+        return self.read_body(obj.expr)
 
 
 def nonzero(linear: dict[int, float]) -> dict[int, float]:
@@ -162,7 +302,7 @@ def nonzero(linear: dict[int, float]) -> dict[int, float]:
 
 
 def is_constant(expr: Any) -> bool:
-    return expr.__class__ in NUMBERS or not expr.is_potentially_variable()
+    return expr.__class__ in native_types or not expr.is_potentially_variable()
 
 
 def none_or_value(bound: Any) -> float | None:
@@ -178,7 +318,7 @@ class MatrixRows:
         self.lengths: list[np.ndarray] = []
         self.lower: list[np.ndarray] = []
         self.upper: list[np.ndarray] = []
-        self.rows: list[Any] = []  # Pyomo constraints, or the families' rows (``ArrayRow``)
+        self.rows = Rows()
 
     def add_pyomo_rows(self, reader: RowReader, constraints: Iterable[Any]) -> None:
         order = reader.recorder.var_order
@@ -187,6 +327,7 @@ class MatrixRows:
         lengths: list[int] = []
         lower: list[float] = []
         upper: list[float] = []
+        rows: list[Any] = []
         for con in constraints:
             linear, constant, lb, ub = reader.read_row(con)
             if lb is None and ub is None:
@@ -197,12 +338,13 @@ class MatrixRows:
                 raise InfeasibleConstraintException(
                     f"model contains a trivially infeasible constraint, '{con.name}'"
                 )
-            self.rows.append(con)
+            rows.append(con)
             lower.append(-np.inf if lb is None else lb - constant)
             upper.append(np.inf if ub is None else ub - constant)
             index.extend(map(order.__getitem__, linear))
             data.extend(linear.values())
             lengths.append(len(linear))
+        self.rows.extend_pyomo(rows)
         self.index.append(np.array(index, dtype=np.int64))
         self.data.append(np.array(data, dtype=float))
         self.lengths.append(np.array(lengths, dtype=np.int64))
@@ -231,9 +373,7 @@ class MatrixRows:
         self.lengths.append(lengths[keep])
         self.lower.append(lower[keep])
         self.upper.append(upper[keep])
-        self.rows.extend(
-            ArrayRow(family.name, family.keys[i], family.row_name(i)) for i in np.flatnonzero(keep).tolist()
-        )
+        self.rows.extend_family(family, np.flatnonzero(keep))
 
     def matrix(self, n_columns: int) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
         lengths = np.concatenate(self.lengths) if self.lengths else np.zeros(0, dtype=np.int64)
