@@ -6,6 +6,7 @@ Index letters: p project, c contract, t year, m mineral, s scenario.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -287,21 +288,27 @@ def add_revenue_limits_by_year(
     """
     blocks = [(t, s) for t in d.years for s in d.scenarios]
 
+    @functools.cache
+    def revenue_terms(t: int, s: str) -> dict[str, list[tuple[float, Any]]]:
+        """Per contract of year t: p_s df[t] price[c,t,s] on each delivery and spot purchase
+        (a contract is in its buyer's row, its mineral's and the year's: gathered once)."""
+        terms: dict[str, list[tuple[float, Any]]] = {}
+        for c in d.contracts_by_year.get(t, []):
+            coef = d.probability[s] * d.discount_factor[t] * d.price_usd_m_per_t(c, t, s)
+            supplies = [
+                m.flow[p, c, t, s]
+                for p, _, _ in d.arcs_by_contract_year.get((c, t), [])
+                if (p, c, t, s) in m.flow
+            ]
+            if (c, t, s) in m.spot_buy:
+                supplies.append(m.spot_buy[c, t, s])
+            terms[c] = [(coef, var) for var in supplies]
+        return terms
+
     def revenue(contracts: Iterable[str], t: int, s: str) -> Any:
         """p_s df[t] sum_c price[c,t,s] (deliveries + spot purchases)."""
-        return linear_sum(
-            (d.probability[s] * d.discount_factor[t] * d.price_usd_m_per_t(c, t, s), var)
-            for c in contracts
-            if (c, t) in d.contract_year_set
-            for var in [
-                *(
-                    m.flow[p, c, t, s]
-                    for p, _, _ in d.arcs_by_contract_year.get((c, t), [])
-                    if (p, c, t, s) in m.flow
-                ),
-                *([m.spot_buy[c, t, s]] if (c, t, s) in m.spot_buy else []),
-            ]
-        )
+        terms = revenue_terms(t, s)
+        return linear_sum(term for c in contracts for term in terms.get(c, []))
 
     members = list(by_member)
     m.member_revenue_usd_m = pyo.Var(
@@ -329,6 +336,7 @@ def add_revenue_limits_by_year(
         ),
         doc="share of expected contracted revenue per buyer or mineral",
     )
+    revenue_terms.cache_clear()  # the rows are built: the model keeps no copy of the terms
 
 
 def tightest_per_member(limits: Iterable[ShareLimit]) -> dict[tuple[str, str], ShareLimit]:

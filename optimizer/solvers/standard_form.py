@@ -157,6 +157,11 @@ class Terms:
                 else:
                     linear[key] = mult * coef
 
+    def copy(self) -> Terms:
+        terms = Terms()
+        terms.linear, terms.constant, terms.multiplier = dict(self.linear), self.constant, self.multiplier
+        return terms
+
     def settled(self) -> Any:
         """How a finished sum leaves its node: itself, or its constant if it has no terms."""
         return self if self.linear else self.multiplier * self.constant
@@ -170,6 +175,7 @@ class RowReader:
         self.recorder = TemplateVarRecorder({}, ORDERED)
         self.var_map: dict[int, Any] = self.recorder.var_map
         self.visitor = LinearRepnVisitor({}, var_recorder=self.recorder)
+        self.named: dict[int, Any] = {}  # named expression id -> its reading
 
     def read(self, expr: Any) -> Any:
         """A number, or ``Terms``; ``UnreadTerm`` for a node this reader does not know."""
@@ -207,7 +213,18 @@ class RowReader:
             return inner
         if expr.is_variable_type():
             return self.monomial(1, expr)
+        if expr.is_named_expression_type():
+            return self.named_expression(expr)
         raise UnreadTerm
+
+    def named_expression(self, expr: Any) -> Any:
+        """Read once and remembered (an NPV is in the objective, a CVaR row and a scenario's
+        objective); each use gets its own copy, as Pyomo's subexpression cache gives."""
+        key = id(expr)
+        if key not in self.named:
+            self.named[key] = self.read(expr.expr)
+        result = self.named[key]
+        return result.copy() if result.__class__ is Terms else result
 
     def record(self, terms: Terms, coef: Any, var: Any) -> None:
         """Pyomo's ``record_monomial``: a fixed variable of a family not yet seen is a constant."""
