@@ -62,6 +62,8 @@ def test_every_shape_of_expression_reads_as_pyomo_reads_it() -> None:
     m.both_sides = pyo.Constraint(expr=m.x[0] + 1 == 2 * m.x[1] - m.x[0] + 0.25)
     m.nested = pyo.Constraint(expr=0.1 * (m.x[0] + 0.2 * (m.x[1] + m.x[0]) - (m.x[2] - 1)) >= m.y)
     m.named = pyo.Constraint(expr=m.e + 3 * m.e <= m.x[3])
+    m.named_again = pyo.Constraint(expr=-m.e - 0.5 * m.e >= m.x[2] - 8)  # a remembered reading reused
+    m.big_first = pyo.Constraint(expr=0.3 * (m.e + m.x[3]) + m.x[3] - m.e <= 2)
     m.fixed = pyo.Constraint(expr=m.z["a"] + 2 * m.z["b"] >= 1)
     m.constant = pyo.Constraint(expr=m.z["b"] <= 4)  # only a fixed variable: dropped
     m.indexed = pyo.Constraint(range(3), rule=lambda m, i: m.x[i] <= (i + 1) * m.y)

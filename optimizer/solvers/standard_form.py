@@ -141,6 +141,15 @@ class Terms:
             return
         mult = child.multiplier
         linear = self.linear
+        if not linear:  # the first terms of this sum (a 4M-term expected NPV): made in one go
+            if mult == 1:
+                self.constant += child.constant
+                self.linear = dict(child.linear)
+            elif mult:
+                if child.constant:
+                    self.constant += mult * child.constant
+                self.linear = {key: mult * coef for key, coef in child.linear.items()}
+            return
         if mult == 1:
             self.constant += child.constant
             for key, coef in child.linear.items():
@@ -158,8 +167,10 @@ class Terms:
                     linear[key] = mult * coef
 
     def copy(self) -> Terms:
+        """A use of a remembered reading: its own multiplier, the coefficients shared (a sum
+        only reads its children's coefficients, never writes them)."""
         terms = Terms()
-        terms.linear, terms.constant, terms.multiplier = dict(self.linear), self.constant, self.multiplier
+        terms.linear, terms.constant, terms.multiplier = self.linear, self.constant, self.multiplier
         return terms
 
     def settled(self) -> Any:
@@ -450,7 +461,9 @@ def linear_standard_form(model: pyo.ConcreteModel) -> StandardForm:
     a, row_lower, row_upper = matrix.matrix(len(columns))
     c_offset = np.array([constant for _, constant in objective_terms], dtype=float)
 
-    used = (np.diff(a.tocsc().indptr) > 0) | (np.diff(c.tocsc().indptr) > 0)
+    used = (np.bincount(a.indices, minlength=len(columns)) > 0) | (
+        np.bincount(c.indices, minlength=len(columns)) > 0
+    )
     fixed = np.fromiter((var.fixed for var in columns), dtype=bool, count=len(columns)) & used
     if fixed.any():
         values = np.array([columns[j].value for j in np.flatnonzero(fixed)], dtype=float)
@@ -458,15 +471,17 @@ def linear_standard_form(model: pyo.ConcreteModel) -> StandardForm:
         moved = a[:, fixed] @ values
         row_lower, row_upper = row_lower - moved, row_upper - moved
         used &= ~fixed
-    keep = np.flatnonzero(used)
+    if not used.all():  # columns in no row and no objective, or fixed: dropped
+        keep = np.flatnonzero(used)
+        a, c, columns = a[:, keep], c[:, keep], [columns[j] for j in keep]
     return StandardForm(
-        c=c[:, keep],
+        c=c,
         c_offset=c_offset,
-        a=a[:, keep],
+        a=a,
         row_lower=row_lower,
         row_upper=row_upper,
         rows=matrix.rows,
-        columns=[columns[j] for j in keep],
+        columns=columns,
         objectives=objectives,
     )
 
