@@ -85,6 +85,16 @@ def test_a_ranged_row_is_one_row_with_both_bounds() -> None:
     assert (form.row_lower.tolist(), form.row_upper.tolist()) == ([-1.5], [1.5])
 
 
+def test_a_model_with_a_sub_block_is_refused_not_half_read() -> None:
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var()
+    m.part = pyo.Block()
+    m.part.limit = pyo.Constraint(expr=m.x <= 1)
+    m.objective = pyo.Objective(expr=m.x, sense=pyo.maximize)
+    with pytest.raises(ValueError, match="sub-blocks"):
+        linear_standard_form(m)
+
+
 def test_a_constant_row_that_fails_is_reported() -> None:
     m = pyo.ConcreteModel()
     m.x = pyo.Var()
