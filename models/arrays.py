@@ -61,9 +61,10 @@ class ArrayRow:
     name: str
 
 
-def families(m: pyo.ConcreteModel) -> list[ArrayRows]:
-    """The model's array-built row families, in the order they were declared."""
-    found: list[ArrayRows] = getattr(m, FAMILIES, [])
+def families(m: pyo.ConcreteModel) -> tuple[ArrayRows, ...]:
+    """The model's array-built row families, in the order they were declared (a tuple: the
+    model's own record is never changed by a reader, so it is compiled the same every time)."""
+    found: tuple[ArrayRows, ...] = getattr(m, FAMILIES, ())
     return found
 
 
@@ -92,4 +93,4 @@ def add_upper_bound_rows(
         upper=np.zeros(len(keys)),
         after_constraints=sum(1 for _ in m.component_objects(pyo.Constraint, descend_into=False)),
     )
-    object.__setattr__(m, FAMILIES, [*families(m), family])
+    object.__setattr__(m, FAMILIES, (*families(m), family))

@@ -147,6 +147,16 @@ def test_array_built_rows_are_the_rows_pyomo_would_build(
     assert (ours.a.tocsr() != pyomo_rows.a.tocsr()).nnz == 0
 
 
+def test_a_model_compiles_the_same_every_time() -> None:
+    """A model is compiled again to evaluate another plan in it (the VSS) or after Benders
+    gives up: its array-built rows must still be there."""
+    model = create_model(prepare(Case.from_excel(EXAMPLE)))
+    first, second = linear_standard_form(model), linear_standard_form(model)
+    assert len(second.rows) == len(first.rows)
+    assert [row.name for row in second.rows] == [row.name for row in first.rows]
+    assert (first.a != second.a).nnz == 0
+
+
 def test_a_fixed_bounding_variable_moves_to_the_bound() -> None:
     """Signing fixed (as a plan's re-solve fixes it): the row keeps its shortfall only."""
     m = pyo.ConcreteModel()

@@ -451,7 +451,7 @@ def linear_standard_form(model: pyo.ConcreteModel) -> StandardForm:
     objective_terms = [reader.read_objective(obj) for obj in objectives]
 
     matrix = MatrixRows()
-    waiting = families(model)
+    waiting = list(families(model))  # our own list to take from: the model's stays whole
     for declared, component in enumerate(
         model.component_objects(pyo.Constraint, descend_into=False, sort=ORDERED)
     ):
