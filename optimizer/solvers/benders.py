@@ -938,7 +938,7 @@ def drop_slack_cuts(h: highspy.Highs, master: Master, row_values: np.ndarray, so
     cut_rows = np.arange(master.base_rows, solved_rows)
     if not len(cut_rows):
         return 0
-    upper = np.asarray(h.getLp().row_upper_)[cut_rows]
+    _, _, _, upper, _ = h.getRows(len(cut_rows), cut_rows.astype(np.int32))  # the cuts' bounds only
     slack = upper - row_values[cut_rows]
     slack_rows = cut_rows[slack > SLACK_CUT_SHARE * np.maximum(1.0, np.abs(upper))].astype(np.int32)
     if len(slack_rows):
