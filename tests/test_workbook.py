@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import warnings
@@ -19,6 +20,7 @@ from optimizer import Case
 from optimizer.cli import main
 from optimizer.report.render import column_label, write_table
 from optimizer.report.results import RESULT_TABLES, SUMMARY_ROWS
+from optimizer.report.xlsx.sheet_data import PENDING, workbook_bytes
 from optimizer.workbook.schema import RESULT_SHEETS, TABLES_BY_SHEET
 from tests.support.rich_workbook import (
     SHAPE_TEXT,
@@ -171,7 +173,7 @@ def written_table(tmp_path: Path, frame: pd.DataFrame) -> Worksheet:
     """``frame`` drawn by ``write_table``, saved and read back: what a user's Excel gets."""
     book = Workbook()
     write_table(book.active, "Table1", frame)
-    book.save(tmp_path / "table.xlsx")
+    (tmp_path / "table.xlsx").write_bytes(workbook_bytes(book))
     return load_workbook(tmp_path / "table.xlsx").active
 
 
@@ -195,6 +197,54 @@ def test_a_metric_table_formats_each_row_by_its_metric(tmp_path: Path) -> None:
     formats = [sheet.cell(row, 2).number_format for row in range(5, 9)]
     assert formats == ["#,##0.0;[Red]-#,##0.0", "0.0%", "#,##0.0;[Red]-#,##0.0", "General"]
     assert all(sheet.cell(row, 2).border.bottom.style == "hair" for row in range(5, 9))
+
+
+AWKWARD_TEXT = [
+    "plain",
+    '=HYPERLINK("http://x")',
+    " leading",
+    "trailing ",
+    "a & b < c > d",
+    "cr\r\nlf",
+    "",
+    None,
+]
+AWKWARD_TEXT += ["ünïcødé 日本", "-5", "@x", "+1", "tab\there", "bell\x07"]
+AWKWARD_NUMBERS = [0, 1, -2.5, 1e-17, 123456789012345678, float("nan"), float("inf"), True, False, None]
+AWKWARD_NUMBERS += [2030, 0.1, -0.0, 7.25e300]
+
+
+def test_data_cells_are_the_xml_openpyxl_writes_for_them(tmp_path: Path) -> None:
+    """The data columns written as XML text (sheet_data) against the same values and styles put
+    into openpyxl's cells and saved by openpyxl: the sheet's XML is the same, byte for byte."""
+    frame = pd.DataFrame({"contract": AWKWARD_TEXT, "amount_usd_m": AWKWARD_NUMBERS, "note": ["x"] * 14})
+    fast, reference = Workbook(), Workbook()
+    for book in (fast, reference):
+        write_table(book.active, "Table1", frame)
+        book.active.cell(row=6, column=5, value=1.5)  # beside the table, as the waterfall's helper columns
+        book.active.row_dimensions[7].height = 30  # as a wrapped text's row
+    waiting = PENDING.pop(reference.active)
+    for column in waiting.columns:
+        for offset, style in enumerate(column.styles):
+            cell = reference.active.cell(row=waiting.first_row + offset, column=column.column)
+            value = column.values[offset] if offset < len(column.values) else None
+            cell.value = value
+            if isinstance(value, str):
+                cell.data_type = "s"
+            cell._style = copy.copy(reference._cell_styles[style])
+    (tmp_path / "reference.xlsx").write_bytes(workbook_bytes(reference))
+    (tmp_path / "fast.xlsx").write_bytes(workbook_bytes(fast))
+    part = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(tmp_path / "fast.xlsx") as a, zipfile.ZipFile(tmp_path / "reference.xlsx") as b:
+        assert a.read(part) == b.read(part)
+        assert a.read("xl/styles.xml") == b.read("xl/styles.xml")
+    sheet = load_workbook(tmp_path / "fast.xlsx").active
+    assert sheet.cell(6, 1).value == '=HYPERLINK("http://x")' and sheet.cell(6, 1).data_type == "s"
+    assert sheet.cell(6, 1).quotePrefix and not sheet.cell(5, 1).quotePrefix
+    assert sheet.cell(9, 1).value == "a & b < c > d"
+    assert sheet.cell(18, 1).value == "bell\ufffd"  # XML cannot hold the control character
+    assert sheet.cell(6, 5).value == 1.5 and sheet.row_dimensions[7].height == 30
+    assert sheet.dimensions == "A4:E18"  # the header row at A4, no title above it here
 
 
 def test_edited_plan_runs_again_with_the_edit(tmp_path: Path) -> None:

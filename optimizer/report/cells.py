@@ -43,6 +43,15 @@ def safe_text(text: str) -> str:
     return NOT_IN_XML.sub(REPLACEMENT, displayable(text))[:EXCEL_MAX_TEXT]
 
 
+def cell_value(value: Any) -> Any:
+    """``value`` as a cell holds it: a plain number, text XML can hold, or ``None`` for blank.
+
+    A table's data columns are written from these values as XML text
+    (``optimizer.report.xlsx.sheet_data``), always as text cells, never as formulas."""
+    value = plain(value)
+    return safe_text(value) if isinstance(value, str) else value
+
+
 def write_value(cell: Cell, value: Any) -> Cell:
     """Put ``value`` in ``cell``: numbers as numbers, strings always as text, blanks empty."""
     value = plain(value)

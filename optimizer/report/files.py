@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import io
 import os
 import re
 import socket
@@ -32,6 +31,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from optimizer.errors import OutputError
+from optimizer.report.xlsx.sheet_data import workbook_bytes
 from optimizer.workbook.read import file_kind
 
 LOCK_SUFFIX = ".optimize-lock"
@@ -223,7 +223,6 @@ def write_bytes_atomically(data: bytes, path: Path, mode: int | None = None) -> 
 
 
 def save_atomically(workbook: Workbook, path: Path) -> None:
-    """An openpyxl workbook written with ``write_bytes_atomically``."""
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    write_bytes_atomically(buffer.getvalue(), path)
+    """An openpyxl workbook (with its data columns, ``xlsx.sheet_data``) written with
+    ``write_bytes_atomically``."""
+    write_bytes_atomically(workbook_bytes(workbook), path)

@@ -8,7 +8,6 @@ print: landscape, one page wide, header row repeated, title and page numbers.
 
 from __future__ import annotations
 
-from copy import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +16,6 @@ from openpyxl import Workbook
 from openpyxl.chart._chart import ChartBase
 from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, TwoCellAnchor
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.pagebreak import Break
@@ -25,10 +23,11 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from optimizer.report import summary
-from optimizer.report.cells import plain, safe_text, write_cell, write_value
+from optimizer.report.cells import cell_value, safe_text, write_cell
 from optimizer.report.charts import WIDTH_CM, TableLayout
 from optimizer.report.results import RESULT_TABLES, ResultSheet
 from optimizer.report.views import SCENARIO
+from optimizer.report.xlsx.sheet_data import add_column
 
 if TYPE_CHECKING:
     from optimizer.plan import Plan
@@ -209,7 +208,7 @@ def write_table(sheet: Worksheet, name: str, frame: pd.DataFrame) -> TableLayout
     header_lines = 1
     headers: list[str] = []
     for i, column in enumerate(columns, start=1):
-        values = [plain(v) for v in frame.iloc[:, i - 1]]
+        values = [cell_value(v) for v in frame.iloc[:, i - 1]]
         label = column_label(column)
         numeric = bool(values) and all(isinstance(v, int | float) for v in values if v is not None)
         width = column_width(label, values)
@@ -222,7 +221,16 @@ def write_table(sheet: Worksheet, name: str, frame: pd.DataFrame) -> TableLayout
         header_lines = max(header_lines, wrapped_lines(label, width))
         long_text = not numeric and any(isinstance(v, str) and len(v) > width for v in values)
         alignment = WRAP if long_text else (None if numeric else TEXT)
-        write_column(sheet, i, values, last_row, row_formats(frame, column, values), alignment)
+        add_column(
+            sheet,
+            i,
+            HEADER_ROW + 1,
+            last_row,
+            values,
+            row_formats(frame, column, values),
+            ROW_BORDER,
+            alignment,
+        )
         if long_text:
             fit_wrapped_rows(sheet, values, width)
         sheet.column_dimensions[get_column_letter(i)].width = width
@@ -248,40 +256,6 @@ def excel_table(name: str, ref: str, headers: list[str]) -> Table:
         tableColumns=[TableColumn(id=i, name=header) for i, header in enumerate(headers, start=1)],
         tableStyleInfo=TableStyleInfo(name=TABLE_STYLE, showRowStripes=True),
     )
-
-
-def write_column(
-    sheet: Worksheet,
-    column: int,
-    values: list[Any],
-    last_row: int,
-    formats: list[str],
-    alignment: Alignment | None,
-) -> None:
-    """The data cells of ``column``: number format, row border and alignment, then the value.
-
-    Each distinct style is set once, on the first cell that takes it, and every other cell
-    with the same number format gets a copy of that cell's style array (as openpyxl's own
-    ``copy_worksheet`` does): setting the three attributes cell by cell hashes the style
-    objects each time, the largest share of the time of writing a plan. The style array is
-    kept before the value goes in, so what ``write_value`` adds to one cell (the quote
-    prefix of text that starts like a formula) stays on that cell.
-    """
-    styles: dict[str, StyleArray] = {}
-    for offset, row in enumerate(range(HEADER_ROW + 1, last_row + 1)):
-        cell_format = formats[min(offset, len(formats) - 1)]
-        cell = sheet.cell(row=row, column=column)
-        style = styles.get(cell_format)
-        if style is not None:
-            cell._style = copy(style)
-        else:
-            cell.number_format = cell_format
-            cell.border = ROW_BORDER
-            if alignment is not None:
-                cell.alignment = alignment
-            styles[cell_format] = copy(cell._style)
-        if offset < len(values):
-            write_value(cell, values[offset])
 
 
 def fit_wrapped_rows(sheet: Worksheet, values: list[Any], width: float) -> None:

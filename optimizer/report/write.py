@@ -40,6 +40,7 @@ from optimizer.report.render import MARKER, Provenance, number_format, results_w
 from optimizer.report.results import RESULT_TABLES, SUMMARY_ROWS
 from optimizer.report.xlsx.merge import merge_result_sheets
 from optimizer.report.xlsx.package import Package
+from optimizer.report.xlsx.sheet_data import workbook_bytes, workbook_package
 from optimizer.workbook.schema import RESULT_SHEETS, TABLES, TABLES_BY_SHEET
 
 if TYPE_CHECKING:
@@ -121,7 +122,7 @@ def write_plan(plan: Plan, path: Path, *, force: bool = False, backup: Path | No
     )
     package = Package.from_bytes(user_bytes)
     with cycle_collection_paused():
-        results = Package.from_bytes(workbook_bytes(results_workbook(plan, provenance)))
+        results = workbook_package(results_workbook(plan, provenance))
     try:
         merge_result_sheets(package, results, owned=OWNED_SHEETS, inputs=TABLES_BY_SHEET)
     except KeyError as error:  # no workbook part or sheet list where .xlsx keeps them
@@ -165,12 +166,6 @@ def check_result_sheets_are_ours(name: str, data: bytes) -> None:
             f"{name}: sheet(s) {', '.join(foreign)} carry names the plan's result sheets use but were not "
             "written by optimize, and would be replaced; rename them and run again"
         )
-
-
-def workbook_bytes(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def workbook_from_case(plan: Plan) -> Workbook:
