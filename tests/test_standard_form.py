@@ -7,18 +7,22 @@ families (``optimizer.models.arrays``) from arrays; both must hand HiGHS exactly
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyomo.core as pyo
 import pytest
+import scipy.sparse as sp
 from optimizer.models import contracts, create_model, operations, prepare
 from optimizer.models.arrays import ArrayRow, add_upper_bound_rows, families
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from optimizer import Case
+from optimizer.solvers.sparse import SparseRows
 from optimizer.solvers.standard_form import StandardForm, linear_standard_form
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "india_japan.xlsx"
@@ -34,7 +38,7 @@ def assert_same_as_pyomo(ours: StandardForm, model: pyo.ConcreteModel) -> None:
     np.testing.assert_array_equal(ours.row_lower, np.where(sense <= 0, rhs, -np.inf))
     np.testing.assert_array_equal(ours.row_upper, np.where(sense >= 0, rhs, np.inf))
     for mine, theirs in ((ours.a, info.A), (ours.c, info.c)):
-        mine, theirs = mine.tocsr(), sp_csr(theirs)
+        mine, theirs = mine.to_scipy(), sp_csr(theirs)
         mine.sort_indices()
         np.testing.assert_array_equal(mine.indptr, theirs.indptr)
         np.testing.assert_array_equal(mine.indices, theirs.indices)
@@ -81,7 +85,7 @@ def test_a_ranged_row_is_one_row_with_both_bounds() -> None:
     m.objective = pyo.Objective(expr=m.x[0])
     form = linear_standard_form(m)
     assert [row.name for row in form.rows] == ["ranged"]
-    assert form.a.toarray().tolist() == [[1.0, -1.0]]
+    assert form.a.to_scipy().toarray().tolist() == [[1.0, -1.0]]
     assert (form.row_lower.tolist(), form.row_upper.tolist()) == ([-1.5], [1.5])
 
 
@@ -144,7 +148,7 @@ def test_array_built_rows_are_the_rows_pyomo_would_build(
     assert [v.name for v in ours.columns] == [v.name for v in pyomo_rows.columns]
     np.testing.assert_array_equal(ours.row_upper, pyomo_rows.row_upper)
     np.testing.assert_array_equal(ours.row_lower, pyomo_rows.row_lower)
-    assert (ours.a.tocsr() != pyomo_rows.a.tocsr()).nnz == 0
+    assert (ours.a.to_scipy() != pyomo_rows.a.to_scipy()).nnz == 0
 
 
 def test_a_model_compiles_the_same_every_time() -> None:
@@ -154,7 +158,7 @@ def test_a_model_compiles_the_same_every_time() -> None:
     first, second = linear_standard_form(model), linear_standard_form(model)
     assert len(second.rows) == len(first.rows)
     assert [row.name for row in second.rows] == [row.name for row in first.rows]
-    assert (first.a != second.a).nnz == 0
+    assert (first.a.to_scipy() != second.a.to_scipy()).nnz == 0
 
 
 def test_a_fixed_bounding_variable_moves_to_the_bound() -> None:
@@ -176,5 +180,41 @@ def test_a_fixed_bounding_variable_moves_to_the_bound() -> None:
         "shortfall_only_when_signed[k]",
         "shortfall_only_when_signed[l]",
     ]
-    assert form.a.toarray().tolist() == [[1.0, 0.0], [0.0, 1.0]]
+    assert form.a.to_scipy().toarray().tolist() == [[1.0, 0.0], [0.0, 1.0]]
     assert form.row_upper.tolist() == [5.0, 0.0]
+
+
+def test_sparse_rows_compute_as_scipy_does() -> None:
+    """The compiler's NumPy matrix against SciPy's, bit for bit: fixed columns moved to the right-hand
+    side, columns dropped, the matrix by columns for HiGHS (rows' entries in the order read)."""
+    rng = np.random.default_rng(7)
+    rows, columns, per_row = 40, 30, 6
+    indices = np.concatenate([rng.choice(columns, per_row, replace=False) for _ in range(rows)])
+    data = rng.normal(size=rows * per_row) * 10.0 ** rng.integers(-6, 6, size=rows * per_row)
+    indptr = np.arange(0, rows * per_row + 1, per_row)
+    ours = SparseRows.from_parts(data, indices, indptr, (rows, columns))
+    theirs = sp.csr_matrix((data, indices, indptr), shape=(rows, columns))
+    fixed = rng.random(columns) < 0.4
+    values = rng.normal(size=int(fixed.sum())) * 1e3
+    np.testing.assert_array_equal(ours.times_columns(fixed, values), theirs[:, fixed] @ values)
+    keep = np.flatnonzero(~fixed)
+    kept, reference = ours.with_columns(keep), theirs[:, keep]
+    for mine, other in (
+        (kept.data, reference.data),
+        (kept.indices, reference.indices),
+        (kept.indptr, reference.indptr),
+    ):
+        np.testing.assert_array_equal(mine, other)
+    start, index, value = ours.by_columns()
+    by_columns = theirs.tocsc()
+    np.testing.assert_array_equal(start, by_columns.indptr)
+    np.testing.assert_array_equal(index, by_columns.indices)
+    np.testing.assert_array_equal(value, by_columns.data)
+    np.testing.assert_array_equal(ours.dense_row(3), theirs[3].toarray().ravel())
+
+
+def test_no_command_imports_scipy_to_start() -> None:
+    """SciPy makes Pyomo import scipy.stats too: half a second on every command. Only the
+    decomposition imports SciPy, when it runs."""
+    probe = "import sys, optimizer.cli; sys.exit('scipy' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", probe], check=False).returncode == 0

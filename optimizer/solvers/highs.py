@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -100,8 +101,17 @@ class CompiledModel:
     lp: Any
     columns: list[Any]
     rows: Rows  # the Pyomo constraint of each row; array-built rows are ``ArrayRow``
-    matrix: Any = None  # the constraint matrix, scipy CSR, rows x columns
+    by_columns: tuple[np.ndarray, np.ndarray, np.ndarray]  # the matrix's (start, row index, value) per column
     other_objectives: list[tuple[Any, np.ndarray, float]] = field(default_factory=list)  # beyond the first
+
+    @cached_property
+    def matrix(self) -> Any:
+        """The constraint matrix as a SciPy CSR matrix, rows x columns (for the decomposition;
+        imports SciPy)."""
+        import scipy.sparse as sp
+
+        start, index, value = self.by_columns
+        return sp.csc_matrix((value, index, start), shape=(self.lp.num_row_, self.lp.num_col_)).tocsr()
 
 
 def compile_model(model: pyo.ConcreteModel, relax_integrality: bool = False) -> CompiledModel:
@@ -109,20 +119,20 @@ def compile_model(model: pyo.ConcreteModel, relax_integrality: bool = False) -> 
     form = linear_standard_form(model)
     objective = form.objectives[0]
     columns = form.columns
-    a = form.a.tocsc()
+    start, index, value = form.a.by_columns()
     lp = highspy.HighsLp()
     lp.num_col_ = len(columns)
-    lp.num_row_ = a.shape[0]
-    lp.col_cost_ = form.c[0].toarray().ravel() if form.c.shape[0] else np.zeros(len(columns))
+    lp.num_row_ = form.a.shape[0]
+    lp.col_cost_ = form.c.dense_row(0) if form.c.shape[0] else np.zeros(len(columns))
     lp.offset_ = float(form.c_offset[0]) if len(form.c_offset) else 0.0
     lp.col_lower_ = np.array([-INF if v.lb is None else v.lb for v in columns], dtype=float)
     lp.col_upper_ = np.array([INF if v.ub is None else v.ub for v in columns], dtype=float)
     lp.row_lower_ = np.where(np.isinf(form.row_lower), -INF, form.row_lower)
     lp.row_upper_ = np.where(np.isinf(form.row_upper), INF, form.row_upper)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = a.indices.astype(np.int32)
-    lp.a_matrix_.value_ = a.data.astype(float)
+    lp.a_matrix_.start_ = start.astype(np.int32)
+    lp.a_matrix_.index_ = index.astype(np.int32)
+    lp.a_matrix_.value_ = value.astype(float)
     integer = [v.is_integer() or v.is_binary() for v in columns]
     if any(integer) and not relax_integrality:
         lp.integrality_ = [
@@ -130,10 +140,12 @@ def compile_model(model: pyo.ConcreteModel, relax_integrality: bool = False) -> 
         ]
     lp.sense_ = highspy.ObjSense.kMaximize if objective.sense == pyo.maximize else highspy.ObjSense.kMinimize
     others = [
-        (form.objectives[i], form.c[i].toarray().ravel(), float(form.c_offset[i]))
+        (form.objectives[i], form.c.dense_row(i), float(form.c_offset[i]))
         for i in range(1, len(form.objectives))
     ]
-    return CompiledModel(lp=lp, columns=columns, rows=form.rows, matrix=a.tocsr(), other_objectives=others)
+    return CompiledModel(
+        lp=lp, columns=columns, rows=form.rows, by_columns=(start, index, value), other_objectives=others
+    )
 
 
 def model_scaling_warnings(compiled: CompiledModel) -> list[str]:

@@ -29,7 +29,6 @@ from typing import Any, overload
 
 import numpy as np
 import pyomo.core as pyo
-import scipy.sparse as sp
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.common.numeric_types import native_numeric_types, native_types
 from pyomo.core.base.enums import SortComponents
@@ -45,6 +44,7 @@ from pyomo.repn.linear import LinearRepnVisitor
 from pyomo.repn.util import TemplateVarRecorder
 
 from optimizer.models.arrays import ArrayRows, families
+from optimizer.solvers.sparse import SparseRows
 
 NUMBERS = native_numeric_types  # Pyomo's own set: int, float and NumPy's numbers
 ORDERED = SortComponents.ORDERED_INDICES
@@ -54,9 +54,9 @@ ORDERED = SortComponents.ORDERED_INDICES
 class StandardForm:
     """``row_lower <= A x <= row_upper``; objectives ``c x + c_offset``, one row of ``c`` each."""
 
-    c: sp.csr_matrix  # objectives x columns
+    c: SparseRows  # objectives x columns
     c_offset: np.ndarray
-    a: sp.csr_matrix  # rows x columns
+    a: SparseRows  # rows x columns
     row_lower: np.ndarray  # -inf where a row has no lower bound
     row_upper: np.ndarray  # +inf where a row has no upper bound
     rows: Rows  # the Pyomo constraint of each row (a family's: ``ArrayRow``)
@@ -405,11 +405,11 @@ class MatrixRows:
         self.upper.append(upper[keep])
         self.rows.extend_family(family, np.flatnonzero(keep))
 
-    def matrix(self, n_columns: int) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    def matrix(self, n_columns: int) -> tuple[SparseRows, np.ndarray, np.ndarray]:
         lengths = np.concatenate(self.lengths) if self.lengths else np.zeros(0, dtype=np.int64)
         starts = np.concatenate(([0], np.cumsum(lengths)))
-        a = sp.csr_matrix(
-            (np.concatenate(self.data), np.concatenate(self.index), starts), shape=(len(lengths), n_columns)
+        a = SparseRows.from_parts(
+            np.concatenate(self.data), np.concatenate(self.index), starts, (len(lengths), n_columns)
         )
         return a, np.concatenate(self.lower), np.concatenate(self.upper)
 
@@ -469,19 +469,17 @@ def linear_standard_form(model: pyo.ConcreteModel) -> StandardForm:
     a, row_lower, row_upper = matrix.matrix(len(columns))
     c_offset = np.array([constant for _, constant in objective_terms], dtype=float)
 
-    used = (np.bincount(a.indices, minlength=len(columns)) > 0) | (
-        np.bincount(c.indices, minlength=len(columns)) > 0
-    )
+    used = (a.entries_per_column() > 0) | (c.entries_per_column() > 0)
     fixed = np.fromiter((var.fixed for var in columns), dtype=bool, count=len(columns)) & used
     if fixed.any():
         values = np.array([columns[j].value for j in np.flatnonzero(fixed)], dtype=float)
-        c_offset = c_offset + c[:, fixed] @ values
-        moved = a[:, fixed] @ values
+        c_offset = c_offset + c.times_columns(fixed, values)
+        moved = a.times_columns(fixed, values)
         row_lower, row_upper = row_lower - moved, row_upper - moved
         used &= ~fixed
     if not used.all():  # columns in no row and no objective, or fixed: dropped
         keep = np.flatnonzero(used)
-        a, c, columns = a[:, keep], c[:, keep], [columns[j] for j in keep]
+        a, c, columns = a.with_columns(keep), c.with_columns(keep), [columns[j] for j in keep]
     return StandardForm(
         c=c,
         c_offset=c_offset,
@@ -494,7 +492,7 @@ def linear_standard_form(model: pyo.ConcreteModel) -> StandardForm:
     )
 
 
-def to_csr(rows: Iterable[dict[int, float]], order: dict[int, int], n_columns: int) -> sp.csr_matrix:
+def to_csr(rows: Iterable[dict[int, float]], order: dict[int, int], n_columns: int) -> SparseRows:
     """One sparse row per {variable id: coefficient}."""
     starts = [0]
     index: list[int] = []
@@ -503,7 +501,4 @@ def to_csr(rows: Iterable[dict[int, float]], order: dict[int, int], n_columns: i
         index.extend(map(order.__getitem__, terms))
         data.extend(terms.values())
         starts.append(len(index))
-    return sp.csr_matrix(
-        (np.array(data, dtype=float), np.array(index, dtype=np.int64), np.array(starts, dtype=np.int64)),
-        shape=(len(starts) - 1, n_columns),
-    )
+    return SparseRows.from_parts(data, index, starts, (len(starts) - 1, n_columns))
