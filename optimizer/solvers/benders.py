@@ -637,16 +637,17 @@ def build_master(dec: Decomposition, options: SolverOptions) -> Master:
         rows[0] = sp.hstack([rows[0], sp.csr_matrix((rows[0].shape[0], n - n_own))]).tocsr()
     else:
         rows[0] = sp.csr_matrix((0, n))
-    row_lower = [np.asarray(lp.row_lower_)[dec.master_rows]]
-    row_upper = [np.asarray(lp.row_upper_)[dec.master_rows]]
+    all_lower, all_upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)  # each a list copied once
+    row_lower = [all_lower[dec.master_rows]]
+    row_upper = [all_upper[dec.master_rows]]
     for r, alpha, touched in dec.tail_rows:
         line = sp.lil_matrix((1, n))
         line[0, :n_own] = a[r][:, own].toarray()
         for b in touched:
             line[0, n_own + b] = alpha
         rows.append(line.tocsr())
-        row_lower.append(np.array([lp.row_lower_[r]]))
-        row_upper.append(np.array([lp.row_upper_[r]]))
+        row_lower.append(all_lower[r : r + 1])
+        row_upper.append(all_upper[r : r + 1])
     position = n_own + n_blocks
     for r, touched in dec.allocations:
         line = sp.lil_matrix((1, n))
@@ -655,8 +656,8 @@ def build_master(dec: Decomposition, options: SolverOptions) -> Master:
             line[0, position] = 1.0
             position += 1
         rows.append(line.tocsr())
-        row_lower.append(np.array([lp.row_lower_[r]]))
-        row_upper.append(np.array([lp.row_upper_[r]]))
+        row_lower.append(all_lower[r : r + 1])
+        row_upper.append(all_upper[r : r + 1])
     matrix = sp.vstack(rows).tocsc()
     master = highspy.HighsLp()
     master.num_col_, master.num_row_ = n, matrix.shape[0]
@@ -1127,7 +1128,7 @@ def solve_decomposed(
         solve_s=solved_at - compiled_at,
         num_cols=lp.num_col_,
         num_rows=lp.num_row_,
-        num_nonzeros=len(lp.a_matrix_.value_),
+        num_nonzeros=compiled.num_nonzeros,
         method="benders",
     )
     if outcome.master_values is None:

@@ -104,6 +104,10 @@ class CompiledModel:
     by_columns: tuple[np.ndarray, np.ndarray, np.ndarray]  # the matrix's (start, row index, value) per column
     other_objectives: list[tuple[Any, np.ndarray, float]] = field(default_factory=list)  # beyond the first
 
+    @property
+    def num_nonzeros(self) -> int:
+        return len(self.by_columns[2])  # not HighsLp's value_: a Python list of every entry
+
     @cached_property
     def matrix(self) -> Any:
         """The constraint matrix as a SciPy CSR matrix, rows x columns (for the decomposition;
@@ -151,12 +155,12 @@ def compile_model(model: pyo.ConcreteModel, relax_integrality: bool = False) -> 
 def model_scaling_warnings(compiled: CompiledModel) -> list[str]:
     """Coefficient ranges of the compiled model, named by Pyomo component (see ``scaling``)."""
     lp = compiled.lp
-    start = np.asarray(lp.a_matrix_.start_)
+    start, index, value = compiled.by_columns  # HighsLp's vectors come out as Python lists
     columns = np.arange(lp.num_col_)
     rows = np.arange(lp.num_row_)
     return scaling_warnings(
-        matrix_values=np.asarray(lp.a_matrix_.value_, dtype=float),
-        matrix_rows=np.asarray(lp.a_matrix_.index_),
+        matrix_values=np.asarray(value, dtype=float),
+        matrix_rows=np.asarray(index),
         matrix_columns=np.repeat(columns, np.diff(start)),
         costs=np.asarray(lp.col_cost_, dtype=float),
         bounds=np.concatenate([np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)]),
@@ -426,7 +430,7 @@ def read_result(
         solve_s=solve_s,
         num_cols=compiled.lp.num_col_,
         num_rows=compiled.lp.num_row_,
-        num_nonzeros=len(compiled.lp.a_matrix_.value_),
+        num_nonzeros=compiled.num_nonzeros,
     )
 
 
