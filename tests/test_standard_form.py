@@ -205,11 +205,12 @@ def test_sparse_rows_compute_as_scipy_does() -> None:
         (kept.indptr, reference.indptr),
     ):
         np.testing.assert_array_equal(mine, other)
-    start, index, value = ours.by_columns()
     by_columns = theirs.tocsc()
-    np.testing.assert_array_equal(start, by_columns.indptr)
-    np.testing.assert_array_equal(index, by_columns.indices)
-    np.testing.assert_array_equal(value, by_columns.data)
+    for scipy_above in (10**9, 0):  # NumPy's way and, as for a large model, SciPy's
+        start, index, value = ours.by_columns(scipy_above)
+        np.testing.assert_array_equal(start, by_columns.indptr)
+        np.testing.assert_array_equal(index, by_columns.indices)
+        np.testing.assert_array_equal(value, by_columns.data)
     np.testing.assert_array_equal(ours.dense_row(3), theirs[3].toarray().ravel())
 
 

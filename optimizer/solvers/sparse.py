@@ -6,7 +6,8 @@ model needs four things of a sparse matrix, done here with the same arithmetic, 
 order, as ``scipy.sparse`` does them, so the model HiGHS receives is the same to the last bit:
 column counts, the product of some columns with their values, a selection of columns, and
 the matrix by columns for HiGHS. The decomposition (``benders``), which slices and stacks
-blocks, takes a SciPy matrix (``to_scipy``) and imports SciPy when it runs.
+blocks, takes a SciPy matrix (``to_scipy``) and imports SciPy when it runs; so does turning
+a large matrix by columns (``by_columns``), where the import is small beside the compile.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+SCIPY_ABOVE_NONZEROS = 2_000_000
+"""Matrices larger than this are turned by columns by SciPy (imported then: a large case's
+compile takes minutes, SciPy's import half a second)."""
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 
@@ -73,8 +77,19 @@ class SparseRows:
         row[self.indices[start:end]] = self.data[start:end]
         return row
 
-    def by_columns(self) -> tuple[Ints, Ints, Floats]:
-        """(start, row index, value) of the matrix by columns, rows ascending in each column."""
+    def by_columns(self, scipy_above: int = SCIPY_ABOVE_NONZEROS) -> tuple[Ints, Ints, Floats]:
+        """(start, row index, value) of the matrix by columns, rows ascending in each column.
+
+        Above ``scipy_above`` entries SciPy's conversion does it (the same arrays: 1.4 s against
+        NumPy's stable sort's 4.2 s for 25M entries), where its import is small beside the compile.
+        """
+        if self.nnz > scipy_above:
+            by_columns = self.to_scipy().tocsc()
+            return (
+                by_columns.indptr.astype(np.int64),
+                by_columns.indices.astype(np.int64),
+                by_columns.data.astype(np.float64),
+            )
         order = np.argsort(self.indices, kind="stable")  # rows stay in order within a column
         rows = np.repeat(np.arange(self.shape[0], dtype=np.int64), np.diff(self.indptr))
         start = np.concatenate(([0], np.cumsum(self.entries_per_column()))).astype(np.int64)
