@@ -7,7 +7,14 @@ from typing import Any
 
 import pyomo.core as pyo
 from optimizer.models.data import ModelData
-from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+from pyomo.common.numeric_types import native_numeric_types
+from pyomo.core.expr.numeric_expr import (
+    LinearExpression,
+    MonomialTermExpression,
+    NegationExpression,
+    ProductExpression,
+    SumExpression,
+)
 
 Skip = pyo.Constraint.Skip
 
@@ -58,3 +65,30 @@ def val(var: Any) -> float:
 def val_at(var: Any, key: tuple[Any, ...]) -> float:
     """The solved value of a sparse variable at ``key``, 0 where the index has no such entry."""
     return val(var[key]) if key in var else 0.0
+
+
+def solved_value(expr: Any) -> Any:
+    """``pyo.value(expr)`` at the solved values, computed with the same operations in the same
+    order (a sum starts from its first term; a product is left times right), in a third of the
+    time: Pyomo's evaluator walks a scenario's NPV (70,000 terms on the large case) node by
+    node through its general visitor. Sums, linear expressions, products, negations, named
+    expressions, variables and numbers are read here; anything else is Pyomo's to evaluate."""
+    kind = type(expr)
+    if kind in native_numeric_types:
+        return expr
+    if kind is LinearExpression or kind is SumExpression:
+        values = [solved_value(arg) for arg in expr.args]
+        if not values:
+            return 0
+        terms = iter(values)
+        return sum(terms, start=next(terms))
+    if kind is MonomialTermExpression or kind is ProductExpression:
+        left, right = expr.args
+        return solved_value(left) * solved_value(right)
+    if kind is NegationExpression:
+        return -solved_value(expr.args[0])
+    if expr.is_variable_type() and expr.value is not None:
+        return expr.value
+    if expr.is_named_expression_type():
+        return solved_value(expr.expr)
+    return pyo.value(expr)

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import pandas as pd
 import pyomo.core as pyo
-from optimizer.models.common import val, val_at
+from optimizer.models.common import solved_value, val, val_at
 from optimizer.models.contracts import serving_plant
 from optimizer.models.data import USD_M_PER_USD, ModelData
 from optimizer.models.funding import equity_usd_m
@@ -352,7 +352,7 @@ def coverage_table(m: pyo.ConcreteModel, d: ModelData, case: Case) -> pd.DataFra
 def npv_by_scenario_table(m: pyo.ConcreteModel, d: ModelData) -> pd.DataFrame:
     return pd.DataFrame(
         [
-            {"scenario": s, "probability": d.probability[s], "npv_usd_m": float(pyo.value(m.npv[s]))}
+            {"scenario": s, "probability": d.probability[s], "npv_usd_m": float(solved_value(m.npv[s]))}
             for s in d.scenarios
         ],
         columns=["scenario", "probability", "npv_usd_m"],

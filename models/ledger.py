@@ -213,10 +213,12 @@ def plant_cash_flows_table(m: pyo.ConcreteModel, d: ModelData, book: Ledger | No
     lenders = set(d.lender_scenarios)
     rows = []
     owners = [*(p for p in d.projects if p in funded), PORTFOLIO]
+    years_of: dict[tuple[str, str], list[int]] = {}  # one pass over the book, not one per owner
+    for o, s_, t in book:
+        years_of.setdefault((o, s_), []).append(t)
     for s in d.scenarios:
         for owner in owners:
-            years = sorted(t for o, s_, t in book if o == owner and s_ == s)
-            for t in years:
+            for t in sorted(years_of.get((owner, s), [])):
                 amounts = book[owner, s, t]
                 net = sum(amounts[i] for i in ITEMS)
                 row: dict[str, Any] = {

@@ -259,9 +259,10 @@ def finance_table(
     lenders = set(plant_cash_flows.loc[plant_cash_flows["lender_scenario"].astype(bool), "scenario"])
     rows = []
     entities: list[tuple[str, pd.DataFrame, list[int], float | None, bool]] = []
+    by_project = rows_by(plant_cash_flows, "project")
     for r in funded.to_dict("records"):
         p = str(r["project"])
-        own = plant_cash_flows[plant_cash_flows["project"] == p]
+        own = by_project.get(p, plant_cash_flows.iloc[0:0])
         first, last = r.get("first_debt_service_year"), r.get("last_debt_service_year")
         has_debt = float(r.get("debt_usd_m") or 0.0) > 0 and not pd.isna(first)
         years = list(range(int(float(str(first))), int(float(str(last))) + 1)) if has_debt else []
@@ -271,14 +272,20 @@ def finance_table(
     entities.append(
         (PORTFOLIO_ROW, plant_cash_flows, portfolio_years, min(rates) if rates else None, bool(rates))
     )
-    for name, cash, years, rate, has_debt in entities:
+    by_scenario = [rows_by(cash, "scenario") for _, cash, _, _, _ in entities]
+
+    def in_scenario(entity: int, s: str) -> pd.DataFrame:
+        cash = entities[entity][1]
+        return cash if s == EXPECTED else by_scenario[entity].get(s, cash.iloc[0:0])
+
+    for index, (name, _, years, rate, has_debt) in enumerate(entities):
         for s in [*probability, EXPECTED]:
-            rows_of = cash if s == EXPECTED else cash[cash["scenario"] == s]
-            found = metrics(rows_of, weights if s == EXPECTED else None, years, rate, has_debt)
+            found = metrics(in_scenario(index, s), weights if s == EXPECTED else None, years, rate, has_debt)
             if not found:
                 continue
             if name == PORTFOLIO_ROW and has_debt:
-                found["llcr"] = portfolio_llcr(entities[:-1], weights if s == EXPECTED else None, s)
+                plants = [(entity, in_scenario(i, s)) for i, entity in enumerate(entities[:-1])]
+                found["llcr"] = portfolio_llcr(plants, weights if s == EXPECTED else None)
             rows.append(
                 {
                     "project": name,
@@ -291,17 +298,23 @@ def finance_table(
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def rows_by(frame: pd.DataFrame, column: str) -> dict[str, pd.DataFrame]:
+    """``frame``'s rows per value of ``column``, each in the frame's order: one pass over the
+    frame, not one comparison of the whole column per plant or scenario."""
+    return {str(key): rows for key, rows in frame.groupby(column, sort=False)}
+
+
 def portfolio_llcr(
-    plants: list[tuple[str, pd.DataFrame, list[int], float | None, bool]],
+    plants: list[tuple[tuple[str, pd.DataFrame, list[int], float | None, bool], pd.DataFrame]],
     probability: pd.Series | None,
-    scenario: str,
 ) -> float | None:
-    """The plants' CFADS over their debt years, each discounted at its own debt rate, over their debt service."""
+    """The plants' CFADS over their debt years, each discounted at its own debt rate, over their
+    debt service; ``plants``: each plant's entity and its ledger rows in the scenario (all for
+    the expected cash flows, weighted by ``probability``)."""
     numerator = denominator = 0.0
-    for _, cash, years, rate, has_debt in plants:
+    for (_, _, years, rate, has_debt), rows in plants:
         if not has_debt or rate is None:
             continue
-        rows = cash if scenario == EXPECTED else cash[cash["scenario"] == scenario]
         yearly = by_year(rows, ["cfads_usd_m", "debt_service_usd_m"], probability)
         in_debt = [t for t in years if t in yearly.index]
         if not in_debt:
