@@ -54,15 +54,12 @@ def cell_value(value: Any) -> Any:
 
 def write_value(cell: Cell, value: Any) -> Cell:
     """Put ``value`` in ``cell``: numbers as numbers, strings always as text, blanks empty."""
-    value = plain(value)
-    if not isinstance(value, str):
-        cell.value = value
-        return cell
-    text = safe_text(value)
-    cell.value = text
-    cell.data_type = "s"  # never "f": a leading = is part of the name
-    if text.startswith(FORMULA_LEADS):
-        cell.quotePrefix = True
+    value = cell_value(value)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"  # never "f": a leading = is part of the name
+        if value.startswith(FORMULA_LEADS):
+            cell.quotePrefix = True
     return cell
 
 

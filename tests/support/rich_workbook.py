@@ -23,9 +23,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from optimizer.report.xlsx.merge import R_NS
-from optimizer.report.xlsx.package import Package, parse_xml
-from optimizer.report.xlsx.styles import q
+from optimizer.report.xlsx.package import Package
 from tests.support.workbooks import ONE_YEAR, Rows, one_year_case
 
 USER_SHEET = "Notes"
@@ -155,11 +153,7 @@ def add_parts_openpyxl_drops(data: bytes) -> bytes:
 
 def sheet_parts(data: bytes) -> dict[str, str]:
     """Sheet name -> worksheet part name in an .xlsx package."""
-    package = Package.from_bytes(data)
-    book = package.main_part()
-    targets = {r.id: r.target for r in package.relationships(book)}
-    root = parse_xml(package.read(book))
-    return {s.get("name"): targets[s.get(f"{{{R_NS}}}id")] for s in root.iter(q("sheet"))}
+    return dict(Package.from_bytes(data).sheet_parts())
 
 
 def write_rich_workbook(path: Path, **overrides: Rows) -> Path:

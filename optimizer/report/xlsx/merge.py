@@ -18,10 +18,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from optimizer.report.xlsx.package import Package, Relationship, parse_xml, xml_bytes
-from optimizer.report.xlsx.styles import MAIN_NS, merge_styles, q
+from optimizer.report.xlsx.package import MAIN_NS, R_NS, Package, Relationship, parse_xml, xml_bytes
+from optimizer.report.xlsx.styles import merge_styles, q
 
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 WORKSHEET = REL + "worksheet"
 STYLES = REL + "styles"
@@ -99,14 +98,8 @@ def merge_result_sheets(user: Package, results: Package, owned: Iterable[str], i
     for part in doomed:
         user.delete(part)
 
-    result_book_part = results.main_part()
-    result_book = parse_xml(results.read(result_book_part))
-    result_rels = {r.id: r for r in results.relationships(result_book_part)}
-    result_sheet_list = result_book.find(q("sheets"))
-    assert result_sheet_list is not None, "results workbook without <sheets>"
-    result_sheets = [
-        (s.get("name", ""), result_rels[s.get(f"{{{R_NS}}}id", "")].target) for s in result_sheet_list
-    ]
+    result_book = parse_xml(results.read(results.main_part()))
+    result_sheets = results.sheet_parts()
 
     slots = place_sheets(old_sheets, owned_keys, [name for name, _ in result_sheets])
     new_index = {slot.old_index: i for i, slot in enumerate(slots) if slot.element is not None}

@@ -17,6 +17,8 @@ from lxml import etree
 
 RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 TYPES_PART = "[Content_Types].xml"
 OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -161,6 +163,15 @@ class Package:
             if r.type == OFFICE_DOCUMENT:
                 return r.target
         raise KeyError("no officeDocument relationship (Strict Open XML?)")
+
+    def sheet_parts(self) -> list[tuple[str, str]]:
+        """(name, part) of each sheet of the workbook, in tab order."""
+        book_part = self.main_part()
+        targets = {r.id: r.target for r in self.relationships(book_part)}
+        return [
+            (sheet.get("name", ""), targets[sheet.get(f"{{{R_NS}}}id", "")])
+            for sheet in parse_xml(self.read(book_part)).iter(f"{{{MAIN_NS}}}sheet")
+        ]
 
     def reachable(self, start: list[str]) -> set[str]:
         """Every part reachable from ``start`` through internal relationships (rels parts included)."""

@@ -29,10 +29,9 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from optimizer.report.xlsx.package import Package, parse_xml
+from optimizer.report.cells import FORMULA_LEADS
+from optimizer.report.xlsx.package import Package
 
-MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData>(.*?)</sheetData>", re.S)
 ROW = re.compile(rb"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
 ROW_NUMBER = re.compile(rb'\br="(\d+)"')
@@ -94,7 +93,7 @@ def add_column(
     styles = []
     for offset in range(rows):
         value = values[offset] if offset < len(values) else None
-        quoted = isinstance(value, str) and value.startswith(("=", "+", "-", "@"))
+        quoted = isinstance(value, str) and value.startswith(FORMULA_LEADS)
         styles.append(style(formats[min(offset, len(formats) - 1)], quoted))
     data.columns.append(DataColumn(column, list(values[:rows]), styles))
 
@@ -146,12 +145,9 @@ def fill_sheets(package: Package, pending: dict[str, SheetData]) -> None:
     """Put each named sheet's data columns into its part."""
     if not pending:
         return
-    book_part = package.main_part()
-    targets = {r.id: r.target for r in package.relationships(book_part)}
-    for sheet in parse_xml(package.read(book_part)).iter(f"{{{MAIN_NS}}}sheet"):
-        data = pending.get(sheet.get("name", ""))
+    for name, part in package.sheet_parts():
+        data = pending.get(name)
         if data is not None:
-            part = targets[sheet.get(f"{{{R_NS}}}id", "")]
             package.write(part, with_data(package.read(part), data))
 
 

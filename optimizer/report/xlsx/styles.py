@@ -12,9 +12,8 @@ from typing import Any
 
 from lxml import etree
 
-from optimizer.report.xlsx.package import parse_xml, xml_bytes
+from optimizer.report.xlsx.package import MAIN_NS, parse_xml, xml_bytes
 
-MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 FIRST_CUSTOM_NUMBER_FORMAT = 164
 # Order of a styleSheet's children (ECMA-376 CT_Stylesheet): a missing list goes in its place.
 ORDER = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs")
