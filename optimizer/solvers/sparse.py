@@ -50,13 +50,17 @@ class SparseRows:
     def entries_per_column(self) -> Ints:
         return np.bincount(self.indices, minlength=self.shape[1])
 
+    def entry_rows(self) -> Ints:
+        """The row of each entry, in the order the entries are stored."""
+        return np.repeat(np.arange(self.shape[0], dtype=np.int64), np.diff(self.indptr))
+
     def times_columns(self, columns: npt.NDArray[np.bool_], values: Floats) -> Floats:
         """Each row's sum of coefficient x value over ``columns`` (``values`` one per such column),
         added from zero in the row's order, as SciPy's ``matrix[:, columns] @ values``."""
         full = np.zeros(self.shape[1])
         full[columns] = values
         chosen = columns[self.indices]
-        rows = np.repeat(np.arange(self.shape[0]), np.diff(self.indptr))[chosen]
+        rows = self.entry_rows()[chosen]
         products = self.data[chosen] * full[self.indices[chosen]]
         return np.bincount(rows, weights=products, minlength=self.shape[0]).astype(np.float64)
 
@@ -65,9 +69,7 @@ class SparseRows:
         new_index = np.full(self.shape[1], -1, dtype=np.int64)
         new_index[keep] = np.arange(len(keep))
         kept = new_index[self.indices] >= 0
-        counts = np.bincount(
-            np.repeat(np.arange(self.shape[0]), np.diff(self.indptr))[kept], minlength=self.shape[0]
-        )
+        counts = np.bincount(self.entry_rows()[kept], minlength=self.shape[0])
         indptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
         return SparseRows(self.data[kept], new_index[self.indices[kept]], indptr, (self.shape[0], len(keep)))
 
@@ -91,7 +93,7 @@ class SparseRows:
                 by_columns.data.astype(np.float64),
             )
         order = np.argsort(self.indices, kind="stable")  # rows stay in order within a column
-        rows = np.repeat(np.arange(self.shape[0], dtype=np.int64), np.diff(self.indptr))
+        rows = self.entry_rows()
         start = np.concatenate(([0], np.cumsum(self.entries_per_column()))).astype(np.int64)
         return start, rows[order], self.data[order]
 
