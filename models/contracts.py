@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from typing import Any
 
 import pyomo.core as pyo
-from optimizer.models.arrays import add_upper_bound_rows
-from optimizer.models.common import Skip, can_run, linear_sum, running, var_or_zero, var_sum
+from optimizer.models.arrays import add_definition_rows, add_upper_bound_rows
+from optimizer.models.common import Skip, can_run, running, var_or_zero, var_sum
 from optimizer.models.data import FundKey, ModelData, ShareLimit
 
 
@@ -289,10 +289,10 @@ def add_revenue_limits_by_year(
     blocks = [(t, s) for t in d.years for s in d.scenarios]
 
     @functools.cache
-    def revenue_terms(t: int, s: str) -> dict[str, list[tuple[float, Any]]]:
-        """Per contract of year t: p_s df[t] price[c,t,s] on each delivery and spot purchase
+    def revenue_terms(t: int, s: str) -> dict[str, tuple[float, list[Any]]]:
+        """Per contract of year t: p_s df[t] price[c,t,s] and its deliveries and spot purchase
         (a contract is in its buyer's row, its mineral's and the year's: gathered once)."""
-        terms: dict[str, list[tuple[float, Any]]] = {}
+        terms: dict[str, tuple[float, list[Any]]] = {}
         for c in d.contracts_by_year.get(t, []):
             coef = d.probability[s] * d.discount_factor[t] * d.price_usd_m_per_t(c, t, s)
             supplies = [
@@ -302,13 +302,13 @@ def add_revenue_limits_by_year(
             ]
             if (c, t, s) in m.spot_buy:
                 supplies.append(m.spot_buy[c, t, s])
-            terms[c] = [(coef, var) for var in supplies]
+            terms[c] = (coef, supplies)
         return terms
 
-    def revenue(contracts: Iterable[str], t: int, s: str) -> Any:
-        """p_s df[t] sum_c price[c,t,s] (deliveries + spot purchases)."""
+    def revenue(contracts: Iterable[str], t: int, s: str) -> list[tuple[float, list[Any]]]:
+        """p_s df[t] sum_c price[c,t,s] (deliveries + spot purchases): (price term, supplies) per contract."""
         terms = revenue_terms(t, s)
-        return linear_sum(term for c in contracts for term in terms.get(c, []))
+        return [terms[c] for c in contracts if c in terms]
 
     members = list(by_member)
     m.member_revenue_usd_m = pyo.Var(
@@ -316,17 +316,23 @@ def add_revenue_limits_by_year(
         domain=pyo.NonNegativeReals,
         doc="expected discounted revenue of a limited member's contracts in one year and scenario, USD m",
     )
-    m.member_revenue_definition = pyo.Constraint(
-        list(m.member_revenue_usd_m.index_set()),
-        rule=lambda m, dim, member, t, s: (
-            m.member_revenue_usd_m[dim, member, t, s] == revenue(by_member[dim, member].contracts, t, s)
+    add_definition_rows(  # from arrays: a large case's rows hold 10M terms
+        m,
+        "member_revenue_definition",
+        (
+            (key, var, revenue(by_member[key[0], key[1]].contracts, key[2], key[3]))
+            for key, var in m.member_revenue_usd_m.items()
         ),
+        doc="member_revenue = its contracts' expected discounted revenue in the year and scenario, USD m",
     )
     m.year_revenue_usd_m = pyo.Var(
         blocks, domain=pyo.NonNegativeReals, doc="expected discounted revenue of all contracts, USD m"
     )
-    m.year_revenue_definition = pyo.Constraint(
-        blocks, rule=lambda m, t, s: m.year_revenue_usd_m[t, s] == revenue(d.contracts, t, s)
+    add_definition_rows(
+        m,
+        "year_revenue_definition",
+        ((key, var, revenue(d.contracts, *key)) for key, var in m.year_revenue_usd_m.items()),
+        doc="year_revenue = every contract's expected discounted revenue in the year and scenario, USD m",
     )
     m.revenue_share_within_limit = pyo.Constraint(
         members,

@@ -17,8 +17,8 @@ import pyomo.core as pyo
 import pytest
 import scipy.sparse as sp
 from optimizer.models import contracts, create_model, operations, prepare
-from optimizer.models.arrays import ArrayRow, add_upper_bound_rows, families
-from optimizer.models.common import solved_value
+from optimizer.models.arrays import ArrayRow, add_definition_rows, add_upper_bound_rows, families
+from optimizer.models.common import linear_sum, solved_value
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
@@ -61,6 +61,7 @@ def test_every_shape_of_expression_reads_as_pyomo_reads_it() -> None:
     m.z["b"].fix(3.0)
     m.unused = pyo.Var()
     m.e = pyo.Expression(expr=2 * m.x[0] + 0.1 * m.x[1] - 0.7)
+    m.nothing = pyo.Expression(expr=0.0)  # Pyomo holds it as a NumericConstant
     m.flat = pyo.Constraint(expr=m.x[0] + 2 * m.x[1] - 3 * m.x[0] <= 5)
     m.flipped = pyo.Constraint(expr=4 >= m.x[2] + m.y)  # noqa: SIM300 (the constant side first, on purpose)
     m.lower = pyo.Constraint(expr=1 <= m.x[3] - m.x[2])  # noqa: SIM300
@@ -70,12 +71,20 @@ def test_every_shape_of_expression_reads_as_pyomo_reads_it() -> None:
     m.named_again = pyo.Constraint(expr=-m.e - 0.5 * m.e >= m.x[2] - 8)  # a remembered reading reused
     m.big_first = pyo.Constraint(expr=0.3 * (m.e + m.x[3]) + m.x[3] - m.e <= 2)
     m.fixed = pyo.Constraint(expr=m.z["a"] + 2 * m.z["b"] >= 1)
+    m.minus_nothing = pyo.Constraint(expr=m.x[1] <= m.x[2] - (m.nothing - 0.5 * m.e))
     m.constant = pyo.Constraint(expr=m.z["b"] <= 4)  # only a fixed variable: dropped
+    m.divided = pyo.Constraint(expr=(m.x[0] + 0.3 * m.e) / 0.7 - m.x[1] / 3 + (1 - 0.9) / 0.3 <= 4)
+    m.rate = pyo.Param(initialize=0.8, mutable=True)
+    m.divided_by_param = pyo.Constraint(expr=m.x[0] / m.rate <= 1)  # not a number: Pyomo's visitor
     m.indexed = pyo.Constraint(range(3), rule=lambda m, i: m.x[i] <= (i + 1) * m.y)
     m.off = pyo.Constraint(expr=m.x[1] <= 0)
     m.off.deactivate()
-    m.objective = pyo.Objective(expr=m.e - 2 * m.x[1] + 5 * m.z["b"] + 1, sense=pyo.maximize)
-    assert_same_as_pyomo(linear_standard_form(m), m)
+    m.objective = pyo.Objective(
+        expr=m.e - 2 * m.x[1] + (5 * m.z["b"] + m.x[2]) / 0.95 + 1, sense=pyo.maximize
+    )
+    ours = linear_standard_form(m)
+    assert_same_as_pyomo(ours, m)
+    assert ours.read_by_pyomo == 1  # the division by a parameter; every other row read directly
 
 
 def test_a_ranged_row_is_one_row_with_both_bounds() -> None:
@@ -121,6 +130,57 @@ def add_as_pyomo_constraint(m: pyo.ConcreteModel, name: str, rows: Any, doc: str
     )
 
 
+def add_definition_as_pyomo_constraint(m: pyo.ConcreteModel, name: str, rows: Any, doc: str) -> None:
+    """What a family of definition rows stands for, written as a Pyomo constraint."""
+    rows = {
+        key: (defined, [(coef, var) for coef, group in groups for var in group])
+        for key, defined, groups in rows
+    }
+    m.add_component(
+        name,
+        pyo.Constraint(list(rows), rule=lambda m, *key: rows[key][0] == linear_sum(rows[key][1]), doc=doc),
+    )
+
+
+def test_definition_rows_read_as_pyomo_reads_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows of any length from arrays: zero coefficients, fixed variables of a family seen
+    before (a column moved to the bound) and of one not seen (a constant), a row of no terms."""
+
+    def model(add: Any) -> pyo.ConcreteModel:
+        m = pyo.ConcreteModel()
+        m.total = pyo.Var(range(4))
+        m.x = pyo.Var(range(5), bounds=(0, 10))
+        m.seen = pyo.Var(["a", "b"])
+        m.unseen = pyo.Var(["a", "b"])
+        m.seen["b"].fix(2.5)
+        m.unseen["a"].fix(1.5)
+        m.first = pyo.Constraint(expr=m.seen["a"] + m.x[4] <= 3)
+        rows = [
+            ((0,), m.total[0], [(0.1, [m.x[0]]), (0.0, [m.x[1]]), (1 / 3, [m.x[2], m.x[4]])]),
+            ((1,), m.total[1], [(0.7, [m.seen["b"], m.unseen["a"]]), (2.0, [m.x[3]]), (5.0, [])]),
+            ((2,), m.total[2], []),
+            ((3,), m.total[3], [(1e-9, [m.unseen["b"]]), (-4.0, [m.x[0]])]),
+        ]
+        add(m, "defined", rows, doc="totals")
+        m.last = pyo.Constraint(expr=m.total[0] + m.total[3] >= 1)
+        m.objective = pyo.Objective(expr=sum(m.total.values()) - m.x[1])
+        return m
+
+    mine, reference = model(add_definition_rows), model(add_definition_as_pyomo_constraint)
+    ours = linear_standard_form(mine)
+    assert_same_as_pyomo(linear_standard_form(reference), reference)
+    theirs = linear_standard_form(reference)
+    assert [row.name for row in ours.rows] == [row.name for row in theirs.rows]
+    assert [v.name for v in ours.columns] == [v.name for v in theirs.columns]
+    np.testing.assert_array_equal(ours.row_lower, theirs.row_lower)
+    np.testing.assert_array_equal(ours.row_upper, theirs.row_upper)
+    assert (ours.a.to_scipy() != theirs.a.to_scipy()).nnz == 0
+    with pytest.raises(ValueError, match="twice"):
+        m = pyo.ConcreteModel()
+        m.x = pyo.Var(range(2))
+        add_definition_rows(m, "doubled", [((0,), m.x[0], [(1.0, [m.x[1]]), (2.0, [m.x[1]])])], doc="")
+
+
 @pytest.mark.parametrize("decomposable", [False, True])
 def test_array_built_rows_are_the_rows_pyomo_would_build(
     monkeypatch: pytest.MonkeyPatch, decomposable: bool
@@ -128,10 +188,14 @@ def test_array_built_rows_are_the_rows_pyomo_would_build(
     d = prepare(Case.from_excel(EXAMPLE))
     model = create_model(d, decomposable=decomposable)
     ours = linear_standard_form(model)
+    assert ours.read_by_pyomo == 0  # every row and the objective (its CVaR divides) read directly
     built = {row.family for row in ours.rows if isinstance(row, ArrayRow)}
     assert {"deliveries_only_from_operating_plants", "shortfall_only_when_signed"} <= built
+    if decomposable:  # revenue-share limits by year and scenario
+        assert {"member_revenue_definition", "year_revenue_definition"} <= built
     for module in (operations, contracts):
         monkeypatch.setattr(module, "add_upper_bound_rows", add_as_pyomo_constraint)
+    monkeypatch.setattr(contracts, "add_definition_rows", add_definition_as_pyomo_constraint)
     reference = create_model(d, decomposable=decomposable)
     assert not families(reference)
     pyomo_rows = linear_standard_form(reference)  # the same rules, every row a Pyomo constraint

@@ -129,8 +129,9 @@ def compile_model(model: pyo.ConcreteModel, relax_integrality: bool = False) -> 
     lp.num_row_ = form.a.shape[0]
     lp.col_cost_ = form.c.dense_row(0) if form.c.shape[0] else np.zeros(len(columns))
     lp.offset_ = float(form.c_offset[0]) if len(form.c_offset) else 0.0
-    lp.col_lower_ = np.array([-INF if v.lb is None else v.lb for v in columns], dtype=float)
-    lp.col_upper_ = np.array([INF if v.ub is None else v.ub for v in columns], dtype=float)
+    bounds = [v.bounds for v in columns]  # both at once: one look at the domain per column
+    lp.col_lower_ = np.array([-INF if lb is None else lb for lb, _ in bounds], dtype=float)
+    lp.col_upper_ = np.array([INF if ub is None else ub for _, ub in bounds], dtype=float)
     lp.row_lower_ = np.where(np.isinf(form.row_lower), -INF, form.row_lower)
     lp.row_upper_ = np.where(np.isinf(form.row_upper), INF, form.row_upper)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise

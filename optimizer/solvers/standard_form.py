@@ -5,10 +5,10 @@ Pyomo's compiler walks every constraint with its general expression visitor: abo
 a row, much of it setting up and tearing down the walk (104 s for the large case's 4.4M
 rows; 80 s here, with half of those rows built from arrays). Our rules write every row as
 sums of coefficient-times-variable terms, so the rows are read here directly: sums, linear
-expressions, monomials, products by a number, negations, named expressions, variables and
-numbers, each coefficient computed with the operations Pyomo's visitor uses, in the same
-order. Anything else (a product of two sums, a parameter expression) is handed to Pyomo's
-own visitor for that row, so no shape of expression is ever misread.
+expressions, monomials, products and divisions by a number, negations, named expressions,
+variables and numbers, each coefficient computed with the operations Pyomo's visitor uses,
+in the same order. Anything else (a product of two sums, a parameter expression) is handed
+to Pyomo's own visitor for that row, so no shape of expression is ever misread.
 
 Columns come in Pyomo's order (each variable family in full at its first appearance, in
 index order; then the families' unused and fixed members dropped, fixed values moved to the
@@ -32,18 +32,21 @@ import pyomo.core as pyo
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.common.numeric_types import native_numeric_types, native_types
 from pyomo.core.base.enums import SortComponents
+from pyomo.core.base.var import VarData
 from pyomo.core.expr.numeric_expr import (
+    DivisionExpression,
     LinearExpression,
     MonomialTermExpression,
     NegationExpression,
     ProductExpression,
     SumExpression,
 )
+from pyomo.core.expr.numvalue import NumericConstant
 from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpression
 from pyomo.repn.linear import LinearRepnVisitor
 from pyomo.repn.util import TemplateVarRecorder
 
-from optimizer.models.arrays import ArrayRows, families
+from optimizer.models.arrays import ArrayRows, LinearRows, RowFamily, families
 from optimizer.solvers.sparse import SparseRows
 
 NUMBERS = native_numeric_types  # Pyomo's own set: int, float and NumPy's numbers
@@ -62,6 +65,7 @@ class StandardForm:
     rows: Rows  # the Pyomo constraint of each row (a family's: ``ArrayRow``)
     columns: list[Any]  # the Pyomo variable of each column
     objectives: list[Any]  # the active Pyomo objectives, in order
+    read_by_pyomo: int = 0  # rows and objectives our reader handed to Pyomo's visitor (slow)
 
 
 class Rows(Sequence[Any]):
@@ -69,7 +73,7 @@ class Rows(Sequence[Any]):
     when asked for (``ArrayRow``; a large case has millions)."""
 
     def __init__(self) -> None:
-        self.parts: list[list[Any] | tuple[ArrayRows, np.ndarray]] = []
+        self.parts: list[list[Any] | tuple[RowFamily, np.ndarray]] = []
         self.ends: list[int] = []  # the row after each part
 
     def extend_pyomo(self, constraints: list[Any]) -> None:
@@ -77,7 +81,7 @@ class Rows(Sequence[Any]):
             self.parts.append(constraints)
             self.ends.append(len(self) + len(constraints))
 
-    def extend_family(self, family: ArrayRows, kept: np.ndarray) -> None:
+    def extend_family(self, family: RowFamily, kept: np.ndarray) -> None:
         if len(kept):
             self.parts.append((family, kept))
             self.ends.append(len(self) + len(kept))
@@ -189,6 +193,7 @@ class RowReader:
         self.var_map: dict[int, Any] = self.recorder.var_map
         self.visitor = LinearRepnVisitor({}, var_recorder=self.recorder)
         self.named: dict[int, Any] = {}  # named expression id -> its reading
+        self.read_by_pyomo = 0  # expressions handed to Pyomo's visitor
 
     def read(self, expr: Any) -> Any:
         """A number, or ``Terms``; ``UnreadTerm`` for a node this reader does not know."""
@@ -218,12 +223,24 @@ class RowReader:
                 left.multiplier *= right
                 return left
             raise UnreadTerm
+        if cls is DivisionExpression:  # by a number: the CVaR's tail mean over (1 - alpha)
+            numerator, divisor = (self.read(arg) for arg in expr.args)
+            if divisor.__class__ is Terms or not divisor:
+                raise UnreadTerm  # by an expression, or by zero: Pyomo's visitor decides
+            if numerator.__class__ is not Terms:
+                return numerator / divisor
+            numerator.multiplier = numerator.multiplier / divisor
+            return numerator
         if cls is NegationExpression:
             inner = self.read(expr.args[0])
             if inner.__class__ is not Terms:
                 return -1 * inner
             inner.multiplier *= -1
             return inner
+        if cls is NumericConstant:  # a named expression of a constant (a plant's backed sales of 0)
+            if expr.value.__class__ not in NUMBERS:
+                raise UnreadTerm
+            return expr.value
         if expr.is_variable_type():
             return self.monomial(1, expr)
         if expr.is_named_expression_type():
@@ -258,8 +275,11 @@ class RowReader:
         return terms if terms.linear else terms.constant
 
     def linear_expression(self, expr: Any) -> Any:
-        """Pyomo's ``_before_linear``: numbers summed apart, then added to the constant."""
+        """Pyomo's ``_before_linear``: numbers summed apart, then added to the constant.
+        ``record`` written out for a variable of a family already met (most of a large
+        model's 25M terms pass here)."""
         terms = Terms()
+        linear, var_map = terms.linear, self.var_map
         numbers: Any = 0
         for arg in expr.args:
             cls = arg.__class__
@@ -267,13 +287,20 @@ class RowReader:
                 coef, var = arg.args
                 if coef.__class__ not in NUMBERS:
                     raise UnreadTerm
-                self.record(terms, coef, var)
+            elif cls is VarData or (cls not in NUMBERS and arg.is_variable_type()):
+                coef, var = 1, arg
             elif cls in NUMBERS:
                 numbers += arg
-            elif arg.is_variable_type():
-                self.record(terms, 1, arg)
+                continue
             else:
                 raise UnreadTerm
+            key = id(var)
+            if key not in var_map:
+                self.record(terms, coef, var)
+            elif key in linear:
+                linear[key] += coef
+            elif coef:
+                linear[key] = coef
         terms.constant += numbers
         return terms if terms.linear else terms.constant
 
@@ -283,6 +310,7 @@ class RowReader:
         try:
             result = self.read(body)
         except UnreadTerm:
+            self.read_by_pyomo += 1
             repn = self.visitor.walk_expression(body)
             if repn.nonlinear is not None:
                 raise ValueError(f"{body} is not linear") from None
@@ -381,25 +409,53 @@ class MatrixRows:
         self.lower.append(np.array(lower, dtype=float))
         self.upper.append(np.array(upper, dtype=float))
 
-    def add_family(self, reader: RowReader, family: ArrayRows) -> None:
+    def add_family(self, reader: RowReader, family: RowFamily) -> None:
+        if isinstance(family, ArrayRows):
+            self.add_array_rows(reader, family)
+        elif isinstance(family, LinearRows):
+            self.add_linear_rows(reader, family)
+        else:
+            raise TypeError(f"{family.name}: no reader for {type(family).__name__}")
+
+    def add_array_rows(self, reader: RowReader, family: ArrayRows) -> None:
         """A family's rows, term by term; each row's terms in order, as Pyomo would read them."""
-        read = [family_term(reader, family, k) for k in range(len(family.terms))]
+        read = [entry_columns(reader, coefs, variables) for coefs, variables in family.terms]
         columns = np.column_stack([cols for cols, _ in read])
         coefs = np.column_stack([coef for coef, _ in family.terms])
         constant = sum((fixed for _, fixed in read), np.zeros(len(family)))
         present = (columns >= 0) & (coefs != 0.0)
-        lengths = present.sum(axis=1)
+        self.add_rows(family, columns[present], coefs[present], present.sum(axis=1), constant)
+
+    def add_linear_rows(self, reader: RowReader, family: LinearRows) -> None:
+        """All the family's terms at once, in row order and each row's term order (Pyomo's)."""
+        columns, fixed = entry_columns(reader, family.coefs, family.variables)
+        row_of_entry = np.repeat(np.arange(len(family)), np.diff(family.starts))
+        constant = np.bincount(row_of_entry, weights=fixed, minlength=len(family))  # in order, as Pyomo adds
+        present = (columns >= 0) & (family.coefs != 0.0)
+        lengths = np.bincount(row_of_entry[present], minlength=len(family))
+        self.add_rows(family, columns[present], family.coefs[present], lengths, constant)
+
+    def add_rows(
+        self,
+        family: RowFamily,
+        columns: np.ndarray,
+        coefs: np.ndarray,
+        lengths: np.ndarray,
+        constant: np.ndarray,
+    ) -> None:
+        """A family's terms (row by row) in the matrix; a row with none left (every term fixed)
+        is a constant row, dropped if it holds (as Pyomo does)."""
         lower, upper = family.lower - constant, family.upper - constant
         keep = lengths > 0
-        if not keep.all():  # every term fixed: a constant row, dropped if it holds (as Pyomo does)
+        if not keep.all():
             broken = ~keep & ((lower > 0) | (upper < 0))
             if broken.any():
                 name = family.row_name(int(np.flatnonzero(broken)[0]))
                 raise InfeasibleConstraintException(
                     f"model contains a trivially infeasible constraint, '{name}'"
                 )
-        self.index.append(columns[present])
-        self.data.append(coefs[present])
+        self.index.append(columns)
+        self.data.append(coefs)
         self.lengths.append(lengths[keep])
         self.lower.append(lower[keep])
         self.upper.append(upper[keep])
@@ -414,18 +470,20 @@ class MatrixRows:
         return a, np.concatenate(self.lower), np.concatenate(self.upper)
 
 
-def family_term(reader: RowReader, family: ArrayRows, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Term k of each row: its column (-1: none) and, where it is a fixed variable of a family
-    not yet seen, its value times its coefficient (Pyomo's visitor makes that a constant and
-    leaves the variable's family unrecorded)."""
-    coefs, variables = family.terms[k]
+def entry_columns(
+    reader: RowReader, coefs: np.ndarray, variables: Sequence[Any]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The column of each term (-1: none) and, where it is a fixed variable of a family not yet
+    seen, its value times its coefficient (Pyomo's visitor makes that a constant and leaves
+    the variable's family unrecorded). Terms are taken in order, so families are recorded in
+    the order Pyomo meets them."""
     order = reader.recorder.var_order
     columns = np.fromiter(
         (-2 if var is None else order.get(id(var), -1) for var in variables),
         dtype=np.int64,
-        count=len(family),
+        count=len(variables),
     )
-    constant = np.zeros(len(family))
+    constant = np.zeros(len(variables))
     for i in np.flatnonzero(columns == -1).tolist():
         var = variables[i]
         if id(var) not in order:
@@ -489,6 +547,7 @@ def linear_standard_form(model: pyo.ConcreteModel) -> StandardForm:
         rows=matrix.rows,
         columns=columns,
         objectives=objectives,
+        read_by_pyomo=reader.read_by_pyomo,
     )
 
 
