@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pyomo.core as pyo
@@ -33,9 +33,22 @@ def var_sum(variables: Iterable[Any]) -> Any:
     return LinearExpression(args) if args else 0
 
 
+def members(var: Any) -> Mapping[Any, Any]:
+    """A variable family's members by index, read only: Pyomo's own dictionary of them.
+
+    ``key in var`` and ``var[key]`` are each a Python method call of Pyomo's (0.66 us for
+    the pair, against 0.09 us for a dictionary's ``get``); a large model's build makes
+    about 15M such lookups. Pyomo keeps a component's members in ``_data`` keyed by their
+    index, and its ``__contains__`` is a lookup in it; ``tests/test_standard_form.py`` checks
+    that this view holds every member under the key ``var[key]`` finds it by.
+    """
+    found: Mapping[Any, Any] = var._data
+    return found
+
+
 def var_or_zero(var: Any, key: tuple[Any, ...]) -> Any:
     """The variable at ``key`` if the sparse index has it, else the constant 0."""
-    return var[key] if key in var else 0  # noqa: SIM401 (Pyomo components have no .get)
+    return members(var).get(key, 0)
 
 
 def funded(m: pyo.ConcreteModel, d: ModelData, project: str) -> Any:
@@ -64,7 +77,8 @@ def val(var: Any) -> float:
 
 def val_at(var: Any, key: tuple[Any, ...]) -> float:
     """The solved value of a sparse variable at ``key``, 0 where the index has no such entry."""
-    return val(var[key]) if key in var else 0.0
+    found = members(var).get(key)
+    return 0.0 if found is None else val(found)
 
 
 def solved_value(expr: Any) -> Any:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pyomo.core as pyo
 from optimizer.models.arrays import add_definition_rows, add_upper_bound_rows
-from optimizer.models.common import Skip, can_run, running, var_or_zero, var_sum
+from optimizer.models.common import Skip, can_run, members, running, var_or_zero, var_sum
 from optimizer.models.data import FundKey, ModelData, ShareLimit
 
 
@@ -293,15 +293,16 @@ def add_revenue_limits_by_year(
         """Per contract of year t: p_s df[t] price[c,t,s] and its deliveries and spot purchase
         (a contract is in its buyer's row, its mineral's and the year's: gathered once)."""
         terms: dict[str, tuple[float, list[Any]]] = {}
+        flow, spot_buy = members(m.flow), members(m.spot_buy)
         for c in d.contracts_by_year.get(t, []):
             coef = d.probability[s] * d.discount_factor[t] * d.price_usd_m_per_t(c, t, s)
             supplies = [
-                m.flow[p, c, t, s]
+                delivered
                 for p, _, _ in d.arcs_by_contract_year.get((c, t), [])
-                if (p, c, t, s) in m.flow
+                if (delivered := flow.get((p, c, t, s))) is not None
             ]
-            if (c, t, s) in m.spot_buy:
-                supplies.append(m.spot_buy[c, t, s])
+            if (bought := spot_buy.get((c, t, s))) is not None:
+                supplies.append(bought)
             terms[c] = (coef, supplies)
         return terms
 
@@ -310,9 +311,9 @@ def add_revenue_limits_by_year(
         terms = revenue_terms(t, s)
         return [terms[c] for c in contracts if c in terms]
 
-    members = list(by_member)
+    limited = list(by_member)
     m.member_revenue_usd_m = pyo.Var(
-        [(*key, t, s) for key in members for t, s in blocks],
+        [(*key, t, s) for key in limited for t, s in blocks],
         domain=pyo.NonNegativeReals,
         doc="expected discounted revenue of a limited member's contracts in one year and scenario, USD m",
     )
@@ -335,7 +336,7 @@ def add_revenue_limits_by_year(
         doc="year_revenue = every contract's expected discounted revenue in the year and scenario, USD m",
     )
     m.revenue_share_within_limit = pyo.Constraint(
-        members,
+        limited,
         rule=lambda m, dim, member: (
             sum(m.member_revenue_usd_m[dim, member, t, s] for t, s in blocks)
             <= by_member[dim, member].max_share * sum(m.year_revenue_usd_m[t, s] for t, s in blocks)

@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 import pyomo.core as pyo
-from optimizer.models.common import linear_sum
+from optimizer.models.common import linear_sum, members
 from optimizer.models.data import USD_M_PER_USD, FundKey, ModelData
 
 
@@ -74,25 +74,27 @@ def prepayment_benefit_npv_usd_m(d: ModelData, contract: str) -> float:
 def operations_npv_usd_m(m: pyo.ConcreteModel, d: ModelData, s: str, t: int) -> Any:
     """The discounted operating cash of year t in scenario s: the ledger's second-stage lines."""
     df = d.discount_factor[t] * USD_M_PER_USD
+    flow, spot_sale, spot_buy = members(m.flow), members(m.spot_sale), members(m.spot_buy)
+    feed, shortfall = members(m.feed), members(m.shortfall)
     revenue = linear_sum(
         (
             df
             * (
                 d.contract_price_usd_per_t[c, t, s] - d.logistics_usd_per_t.get((p, d.contract_buyer[c]), 0.0)
             ),
-            m.flow[p, c, t, s],
+            delivered,
         )
         for p, c, _ in d.arcs_by_year.get(t, [])
-        if (p, c, t, s) in m.flow
+        if (delivered := flow.get((p, c, t, s))) is not None
     )
     spot_sales = linear_sum(
         (
             df * d.spot_price_usd_per_t[mineral, t, s] * (1 - d.spot_sale_discount),
-            m.spot_sale[p, mineral, t, s],
+            sold,
         )
         for p in d.plants_by_year.get(t, [])
         for mineral in d.plant_minerals.get(p, [])
-        if (p, mineral, t, s) in m.spot_sale
+        if (sold := spot_sale.get((p, mineral, t, s))) is not None
     )
     spot_buys = linear_sum(
         (
@@ -101,20 +103,20 @@ def operations_npv_usd_m(m: pyo.ConcreteModel, d: ModelData, s: str, t: int) -> 
                 d.contract_price_usd_per_t[c, t, s]
                 - d.spot_price_usd_per_t[d.contract_mineral[c], t, s] * (1 + d.spot_premium)
             ),
-            m.spot_buy[c, t, s],
+            bought,
         )
         for c in d.contracts_by_year.get(t, [])
-        if (c, t, s) in m.spot_buy
+        if (bought := spot_buy.get((c, t, s))) is not None
     )
     variable = linear_sum(
-        (df * d.variable_cost(p, t, s), m.feed[p, t, s])
+        (df * d.variable_cost(p, t, s), processed)
         for p in d.plants_by_year.get(t, [])
-        if (p, t, s) in m.feed
+        if (processed := feed.get((p, t, s))) is not None
     )
     penalties = linear_sum(
-        (df * d.penalty(c, t, s), m.shortfall[c, t, s])
+        (df * d.penalty(c, t, s), short)
         for c in d.contracts_by_year.get(t, [])
-        if (c, t, s) in m.shortfall
+        if (short := shortfall.get((c, t, s))) is not None
     )
     return revenue + spot_sales + spot_buys - variable - penalties - value_chain_cost_usd_m(m, d, s, t)
 
@@ -122,16 +124,17 @@ def operations_npv_usd_m(m: pyo.ConcreteModel, d: ModelData, s: str, t: int) -> 
 def value_chain_cost_usd_m(m: pyo.ConcreteModel, d: ModelData, s: str, t: int) -> Any:
     """Discounted cost of feeding plants from plants (logistics) and from the spot market in year t."""
     df = d.discount_factor[t] * USD_M_PER_USD
+    transfer, feed_spot_buy = members(m.transfer), members(m.feed_spot_buy)
     transfers = linear_sum(
-        (df * d.transfer_cost_usd_per_t[q, p], m.transfer[q, p, t, s])
+        (df * d.transfer_cost_usd_per_t[q, p], passed)
         for p in d.feed_mineral
         for q, _, _ in d.transfers_in.get((p, t), [])
-        if (q, p, t, s) in m.transfer and d.transfer_cost_usd_per_t[q, p]
+        if (passed := transfer.get((q, p, t, s))) is not None and d.transfer_cost_usd_per_t[q, p]
     )
     bought = linear_sum(
-        (df * d.spot_price_usd_per_t[f, t, s] * (1 + d.spot_premium), m.feed_spot_buy[p, t, s])
+        (df * d.spot_price_usd_per_t[f, t, s] * (1 + d.spot_premium), feed_bought)
         for p, f in d.feed_mineral.items()
-        if (p, t, s) in m.feed_spot_buy
+        if (feed_bought := feed_spot_buy.get((p, t, s))) is not None
     )
     return transfers + bought
 

@@ -18,7 +18,7 @@ import pytest
 import scipy.sparse as sp
 from optimizer.models import contracts, create_model, operations, prepare
 from optimizer.models.arrays import ArrayRow, add_definition_rows, add_upper_bound_rows, families
-from optimizer.models.common import linear_sum, solved_value
+from optimizer.models.common import linear_sum, members, solved_value
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
@@ -297,3 +297,19 @@ def test_solved_values_are_pyomos_to_the_last_bit() -> None:
         assert solved_value(expr) == pyo.value(expr)
     bodies = [con.body for con in list(model.component_data_objects(pyo.Constraint))[::50]]
     assert all(solved_value(body) == pyo.value(body) for body in bodies)
+
+
+def test_members_are_the_variables_pyomo_indexes() -> None:
+    """``members`` reads Pyomo's own dictionary of a variable family: every member, under
+    the key that ``var[key]`` and ``key in var`` use, and nothing else."""
+    model = create_model(prepare(Case.from_excel(EXAMPLE)), decomposable=True)
+    families_seen = 0
+    for var in model.component_objects(pyo.Var, descend_into=False):
+        found = members(var)
+        assert len(found) == len(var)
+        for key in var:
+            assert key in found
+            assert found[key] is var[key]
+        families_seen += 1
+    assert families_seen >= 10
+    assert members(model.flow).get(("no such plant", "K", 2030, "base")) is None
