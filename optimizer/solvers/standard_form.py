@@ -129,7 +129,7 @@ class UnreadTerm(Exception):
 
 
 class Terms:
-    """A linear part being read, as Pyomo's ``LinearRepn``: coefficients by variable id, a
+    """A linear part being read, as Pyomo's ``LinearRepn``: coefficients by column, a
     constant, and a multiplier (from products and negations) applied when it is added to its
     parent sum, in the same order of operations, so every number rounds as Pyomo's does."""
 
@@ -185,12 +185,13 @@ class Terms:
 
 
 class RowReader:
-    """Reads linear expressions into {variable id: coefficient} and a constant, computing each
+    """Reads linear expressions into {column: coefficient} and a constant, computing each
     coefficient with the operations Pyomo's ``LinearRepnVisitor`` uses, in the same order."""
 
     def __init__(self) -> None:
         self.recorder = TemplateVarRecorder({}, ORDERED)
         self.var_map: dict[int, Any] = self.recorder.var_map
+        self.column: dict[int, int] = self.recorder.var_order  # variable id -> column, kept up by add
         self.visitor = LinearRepnVisitor({}, var_recorder=self.recorder)
         self.named: dict[int, Any] = {}  # named expression id -> its reading
         self.read_by_pyomo = 0  # expressions handed to Pyomo's visitor
@@ -258,12 +259,13 @@ class RowReader:
 
     def record(self, terms: Terms, coef: Any, var: Any) -> None:
         """Pyomo's ``record_monomial``: a fixed variable of a family not yet seen is a constant."""
-        key = id(var)
-        if key not in self.var_map:
+        key = self.column.get(id(var))
+        if key is None:
             if var.fixed:
                 terms.constant += coef * var.value
                 return
             self.recorder.add(var)
+            key = self.column[id(var)]
         if key in terms.linear:
             terms.linear[key] += coef
         elif coef:
@@ -279,7 +281,7 @@ class RowReader:
         ``record`` written out for a variable of a family already met (most of a large
         model's 25M terms pass here)."""
         terms = Terms()
-        linear, var_map = terms.linear, self.var_map
+        linear, column = terms.linear, self.column
         numbers: Any = 0
         for arg in expr.args:
             cls = arg.__class__
@@ -294,8 +296,8 @@ class RowReader:
                 continue
             else:
                 raise UnreadTerm
-            key = id(var)
-            if key not in var_map:
+            key = column.get(id(var))
+            if key is None:
                 self.record(terms, coef, var)
             elif key in linear:
                 linear[key] += coef
@@ -314,7 +316,7 @@ class RowReader:
             repn = self.visitor.walk_expression(body)
             if repn.nonlinear is not None:
                 raise ValueError(f"{body} is not linear") from None
-            return dict(repn.linear), repn.constant
+            return {self.column[key]: coef for key, coef in repn.linear.items()}, repn.constant
         if result.__class__ is not Terms:
             return {}, result
         mult = result.multiplier
@@ -379,7 +381,6 @@ class MatrixRows:
         self.rows = Rows()
 
     def add_pyomo_rows(self, reader: RowReader, constraints: Iterable[Any]) -> None:
-        order = reader.recorder.var_order
         index: list[int] = []
         data: list[float] = []
         lengths: list[int] = []
@@ -399,7 +400,7 @@ class MatrixRows:
             rows.append(con)
             lower.append(-np.inf if lb is None else lb - constant)
             upper.append(np.inf if ub is None else ub - constant)
-            index.extend(map(order.__getitem__, linear))
+            index.extend(linear)
             data.extend(linear.values())
             lengths.append(len(linear))
         self.rows.extend_pyomo(rows)
@@ -520,10 +521,8 @@ def linear_standard_form(model: pyo.ConcreteModel) -> StandardForm:
     for family in waiting:
         matrix.add_family(reader, family)
 
-    var_map = reader.var_map
-    order = reader.recorder.var_order
-    columns = list(var_map.values())
-    c = to_csr([terms for terms, _ in objective_terms], order, len(columns))
+    columns = list(reader.var_map.values())
+    c = to_csr([terms for terms, _ in objective_terms], len(columns))
     a, row_lower, row_upper = matrix.matrix(len(columns))
     c_offset = np.array([constant for _, constant in objective_terms], dtype=float)
 
@@ -551,13 +550,13 @@ def linear_standard_form(model: pyo.ConcreteModel) -> StandardForm:
     )
 
 
-def to_csr(rows: Iterable[dict[int, float]], order: dict[int, int], n_columns: int) -> SparseRows:
-    """One sparse row per {variable id: coefficient}."""
+def to_csr(rows: Iterable[dict[int, float]], n_columns: int) -> SparseRows:
+    """One sparse row per {column: coefficient}."""
     starts = [0]
     index: list[int] = []
     data: list[float] = []
     for terms in rows:
-        index.extend(map(order.__getitem__, terms))
+        index.extend(terms)
         data.extend(terms.values())
         starts.append(len(index))
     return SparseRows.from_parts(data, index, starts, (len(starts) - 1, n_columns))
