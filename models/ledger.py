@@ -106,13 +106,13 @@ def ledger(m: pyo.ConcreteModel, d: ModelData) -> Ledger:
                 book[p, s, t]["logistics_usd_m"] -= per_t * logistics * tonnes
         for c, t in d.contract_years:
             owner = owners[c]
-            if (c, t, s) in m.spot_buy and (tonnes := val(m.spot_buy[c, t, s])):
+            if tonnes := val_at(m.spot_buy, (c, t, s)):
                 book[owner, s, t]["contract_revenue_usd_m"] += (
                     per_t * d.contract_price_usd_per_t[c, t, s] * tonnes
                 )
                 spot = d.spot_price_usd_per_t[d.contract_mineral[c], t, s]
                 book[owner, s, t]["spot_purchases_usd_m"] -= per_t * spot * (1 + d.spot_premium) * tonnes
-            if (c, t, s) in m.shortfall and (short := val(m.shortfall[c, t, s])):
+            if short := val_at(m.shortfall, (c, t, s)):
                 book[owner, s, t]["shortfall_penalties_usd_m"] -= per_t * d.penalty(c, t, s) * short
         for c in signed:
             if d.signing_cost_usd_m[c] > 0 and d.years_of_contract.get(c):

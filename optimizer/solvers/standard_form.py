@@ -476,9 +476,11 @@ def entry_columns(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The column of each term (-1: none) and, where it is a fixed variable of a family not yet
     seen, its value times its coefficient (Pyomo's visitor makes that a constant and leaves
-    the variable's family unrecorded). Terms are taken in order, so families are recorded in
-    the order Pyomo meets them."""
-    order = reader.recorder.var_order
+    the variable's family unrecorded). Families not yet seen are recorded in the order of
+    ``variables``: Pyomo's for a ``LinearRows`` (row by row); for an ``ArrayRows``, term k of
+    every row before term k + 1: Pyomo's order whenever at most one of its variable families is
+    met there for the first time (so in our models: the compiler tests compare the columns)."""
+    order = reader.column
     columns = np.fromiter(
         (-2 if var is None else order.get(id(var), -1) for var in variables),
         dtype=np.int64,
