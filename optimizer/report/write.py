@@ -143,7 +143,8 @@ def check_result_sheets_are_ours(name: str, data: bytes) -> None:
     Only A2 of those sheets is read, streaming (openpyxl read-only): a result sheet of a
     large plan, or a hostile one, is never loaded whole. A workbook with no such sheet (every
     input before its first plan) is not opened with openpyxl at all: opening it reads the
-    whole shared-string table (10 s for the large benchmark's 100,000-row Logistics sheet).
+    whole shared-string table (1 s for the large benchmark's input on its own, about 10 s
+    when a solved large model fills the heap the cycle collector walks).
     """
     owned = {n.lower() for n in OWNED_SHEETS}
     try:  # the sheet list alone first: openpyxl reads the whole shared-string table to open a book
