@@ -18,7 +18,7 @@ from pathlib import Path
 from optimizer.models import create_model, prepare
 
 from optimizer import Case
-from optimizer.solvers.highs import SolverOptions, compile_model, new_highs
+from optimizer.solvers.highs import SolverOptions, compile_model, new_highs, solver_lp
 
 
 def effort(path: Path, seeds: list[int], mip_gap: float) -> list[dict[str, float]]:
@@ -27,7 +27,7 @@ def effort(path: Path, seeds: list[int], mip_gap: float) -> list[dict[str, float
     runs = []
     for seed in seeds:
         h = new_highs(SolverOptions(mip_gap=mip_gap, random_seed=seed, highs_options={"threads": 1}))
-        h.passModel(compiled.lp)
+        h.passModel(solver_lp(compiled))
         started = time.process_time()
         h.run()
         cpu_s = time.process_time() - started

@@ -53,6 +53,7 @@ from optimizer.solvers.highs import (
     SolverOptions,
     compile_model,
     quiet_highs,
+    solver_lp,
     write_model_file,
 )
 from optimizer.solvers.start import Start
@@ -1109,7 +1110,7 @@ def solve_decomposed(
         model.del_component(model.scenario_npv_objective)
     if options.write_model is not None:
         writer = quiet_highs()
-        writer.passModel(compiled.lp)
+        writer.passModel(solver_lp(compiled))  # the extensive form, as a whole-MIP solve hands it over
         write_model_file(writer, options.write_model)
     compiled_at = time.perf_counter()
     outcome = solve_benders(compiled, scenarios, options, jobs=jobs, scheduler=scheduler, notify=notify)

@@ -24,11 +24,15 @@ from pyomo.common.errors import InfeasibleConstraintException
 
 from optimizer import stdout
 from optimizer.errors import UsageError
+from optimizer.models.build import QUANTITIES_T
 from optimizer.solvers.scaling import scaling_warnings
 from optimizer.solvers.standard_form import Rows, linear_standard_form
 from optimizer.solvers.start import Start, StartOutcome, apply_start
 
 INF = highspy.kHighsInf
+
+TONNES_PER_SOLVER_UNIT = 1000.0
+"""HiGHS counts quantities in kt where the model counts tonnes (``solver_lp``)."""
 
 LIMIT_STATUSES = {
     highspy.HighsModelStatus.kTimeLimit,
@@ -45,8 +49,12 @@ TUNED_MIP_OPTIONS: dict[str, bool | int | float | str] = {
     # Measured on the example (benchmarks/tuning.py): with restarts HiGHS repeats the root
     # cut rounds after each round of fixings (36 s against 9 s); the RINS and RENS sub-MIPs
     # and the root reduced-cost heuristic spent more than half of the remaining time without
-    # finding the optimum sooner. Each can be set back with --highs-option.
+    # finding the optimum sooner. Cuts separated at every node (on by default) made the node
+    # LPs of the model in kt three times slower (``solver_lp``; 7 seeds on the example: 4.2-6.8 s
+    # without them, 6.9-11.6 s with them, 7.3-8.8 s for the model in tonnes as it was). Each can
+    # be set back with --highs-option.
     "mip_allow_restart": False,
+    "mip_allow_cut_separation_at_nodes": False,
     "mip_heuristic_run_rins": False,
     "mip_heuristic_run_rens": False,
     "mip_heuristic_run_root_reduced_cost": False,
@@ -109,6 +117,17 @@ class CompiledModel:
         return len(self.by_columns[2])  # not HighsLp's value_: a Python list of every entry
 
     @cached_property
+    def column_scale(self) -> np.ndarray:
+        """Model units per HiGHS unit, by column: ``TONNES_PER_SOLVER_UNIT`` for the families in
+        tonnes, 1 for the rest (``solver_lp``)."""
+        return np.array(
+            [
+                TONNES_PER_SOLVER_UNIT if v.parent_component().name in QUANTITIES_T else 1.0
+                for v in self.columns
+            ]
+        )
+
+    @cached_property
     def matrix(self) -> Any:
         """The constraint matrix as a SciPy CSR matrix, rows x columns (for the decomposition;
         imports SciPy)."""
@@ -151,6 +170,38 @@ def compile_model(model: pyo.ConcreteModel, relax_integrality: bool = False) -> 
     return CompiledModel(
         lp=lp, columns=columns, rows=form.rows, by_columns=(start, index, value), other_objectives=others
     )
+
+
+def solver_lp(compiled: CompiledModel) -> Any:
+    """The model as HiGHS receives it for a MIP: the quantities (``models.build.QUANTITIES_T``)
+    in kt, not tonnes.
+
+    A column x = k y in the model's units is HiGHS's column y: its matrix entries and cost
+    are multiplied by k, its bounds divided by k; rows, their bounds and duals and the
+    objective do not change, and ``load_solution`` multiplies back. Why: HiGHS computes the
+    analytic centre of the whole presolved model at the root of every MIP and waits for it
+    before branching (an interior-point solve; HiGHS 1.16 has no option to skip it). With
+    feeds of 70,000 t beside binaries it took 3.3 s on the example; in kt, 1.2 s.
+    """
+    scale = compiled.column_scale
+    lp = compiled.lp
+    if not len(scale) or (scale == 1.0).all():
+        return lp
+    start, index, value = compiled.by_columns
+    scaled = highspy.HighsLp()
+    scaled.num_col_, scaled.num_row_ = lp.num_col_, lp.num_row_
+    scaled.col_cost_ = np.asarray(lp.col_cost_, dtype=float) * scale
+    scaled.offset_ = lp.offset_
+    scaled.col_lower_ = np.asarray(lp.col_lower_, dtype=float) / scale
+    scaled.col_upper_ = np.asarray(lp.col_upper_, dtype=float) / scale
+    scaled.row_lower_, scaled.row_upper_ = lp.row_lower_, lp.row_upper_
+    scaled.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    scaled.a_matrix_.start_ = start.astype(np.int32)
+    scaled.a_matrix_.index_ = index.astype(np.int32)
+    scaled.a_matrix_.value_ = value * np.repeat(scale, np.diff(start))
+    scaled.integrality_ = lp.integrality_
+    scaled.sense_ = lp.sense_
+    return scaled
 
 
 def model_scaling_warnings(compiled: CompiledModel) -> list[str]:
@@ -252,7 +303,7 @@ def solve(model: pyo.ConcreteModel, options: SolverOptions) -> SolveResult:
         )
     compiled_at = time.perf_counter()
     h = new_highs(options)
-    h.passModel(compiled.lp)
+    h.passModel(solver_lp(compiled))
     if options.write_model is not None:
         write_model_file(h, options.write_model)
     handed_at = time.perf_counter()
@@ -299,7 +350,7 @@ class BackgroundSolve:
         compiled = compile_model(model, options.relax_integrality)
         compiled_at = time.perf_counter()
         h = configured_highs(options)  # the solver thread makes its own scheduler: this one's is not touched
-        h.passModel(compiled.lp)
+        h.passModel(solver_lp(compiled))
         h.HandleUserInterrupt = True  # cancelSolve stops it
         thread = threading.Thread(target=run_in_own_thread, args=(h,), name="highs-background", daemon=True)
         thread.start()
@@ -437,7 +488,7 @@ def read_result(
 
 def load_solution(h: highspy.Highs, compiled: CompiledModel) -> None:
     """Copy HiGHS's column values into the Pyomo variables (integers rounded)."""
-    values = np.asarray(h.getSolution().col_value)
+    values = np.asarray(h.getSolution().col_value) * compiled.column_scale
     for var, value in zip(compiled.columns, values, strict=True):
         var.set_value(
             round(value) if var.is_integer() or var.is_binary() else float(value), skip_validation=True
@@ -466,7 +517,7 @@ def settle_unseen_variables(model: pyo.ConcreteModel, compiled: CompiledModel) -
 def write_mps(model: pyo.ConcreteModel, path: Path) -> None:
     """Write exactly the model HiGHS would solve, for running HiGHS alone on it."""
     h = new_highs(SolverOptions())
-    h.passModel(compile_model(model).lp)
+    h.passModel(solver_lp(compile_model(model)))
     write_model_file(h, path)
 
 
