@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import signal
 import sys
 import threading
@@ -35,6 +36,7 @@ from optimizer.report.compare import default_comparison_path, kpi_table
 from optimizer.report.files import check_writable, output_lock
 from optimizer.report.write import plan_target
 from optimizer.runs import default_jobs
+from optimizer.solvers.highs import SolverLeftRunning
 from optimizer.solvers.method import BENDERS_ABOVE_COLUMNS, METHODS
 from optimizer.solvers.start import Start
 from optimizer.stdout import JsonStdout, displayable, reserved_for_json
@@ -94,13 +96,19 @@ def user_errors(debug: bool) -> Iterator[None]:
         if debug:
             traceback.print_exc()
         sys.exit(EXIT_BAD_INPUT)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         if _json_stdout.get() is not None:
             emit_json({"status": "terminated" if terminated else "interrupted", "problems": []})
         echo(f"{'Terminated' if terminated else 'Interrupted'}: nothing was written.", err=True)
         if debug:
             traceback.print_exc()
-        sys.exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
+        code = EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
+        if isinstance(interrupt, SolverLeftRunning):
+            # Python's exit would wait on (or abort under) the HiGHS thread still running.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        sys.exit(code)
     finally:
         install_sigterm(previous)
 

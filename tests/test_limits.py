@@ -26,7 +26,15 @@ from optimizer.models import create_model, prepare
 
 from optimizer import Case
 from optimizer.cli import main
-from optimizer.solvers.highs import BackgroundSolve, SolverOptions, solve
+from optimizer.solvers.highs import (
+    BackgroundSolve,
+    SolverOptions,
+    compile_model,
+    new_highs,
+    run_interruptibly,
+    solve,
+    solver_lp,
+)
 from tests.support.hard import hard_workbook
 from tests.support.workbooks import ONE_YEAR, one_year_case, write_workbook
 
@@ -84,6 +92,36 @@ def test_a_highs_option_highs_refuses_is_a_usage_error(hard_case: Path, tmp_path
     assert list(tmp_path.iterdir()) == []
 
 
+def test_ctrl_c_as_highs_starts_still_stops_it(hard_case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C landing while HiGHS's thread starts, before the wait that handles it: HiGHS is
+    still stopped and joined (it was left running, and Python's exit could abort under it)."""
+    h = new_highs(SolverOptions())
+    h.passModel(solver_lp(compile_model(create_model(prepare(Case.from_excel(hard_case))))))
+    start = h.startSolve
+
+    def start_then_ctrl_c() -> object:
+        thread = start()
+        signal.raise_signal(signal.SIGINT)
+        return thread
+
+    monkeypatch.setattr(h, "startSolve", start_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt) as raised:
+        run_interruptibly(h)
+    assert type(raised.value) is KeyboardInterrupt, "stopped within STOP_WAIT_S"
+    assert not h.is_solver_running()
+
+
+def read_available(fd: int, wait_s: float) -> bytes:
+    """What the terminal ``fd`` has to read within ``wait_s`` (nothing once it is closed)."""
+    ready, _, _ = select.select([fd], [], [], wait_s)
+    if not ready:
+        return b""
+    try:
+        return os.read(fd, 4096)
+    except OSError:
+        return b""
+
+
 def test_ctrl_c_during_the_solve_leaves_no_file(tmp_path: Path) -> None:
     """SIGINT once HiGHS is running (a 60 x 300 case it needs minutes for): exit 130, no file."""
     workbook = hard_workbook(tmp_path / "slow.xlsx", 60, 300, seed=3, capacity_ratio=8)
@@ -113,23 +151,21 @@ def test_ctrl_c_during_the_solve_leaves_no_file(tmp_path: Path) -> None:
             if ready:
                 seen += os.read(leader, 4096)
         assert b"solving with HiGHS" in seen, seen.decode(errors="replace")
-        time.sleep(1.0)  # well inside the solve
+        inside = time.monotonic() + 1.0  # well inside the solve
+        while time.monotonic() < inside:
+            seen += read_available(leader, 0.1)
         assert process.poll() is None, "the solve must still be running"
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
+        # Read on while it stops, as a terminal does: unread, the solver's log fills the pty
+        # and HiGHS's log callback waits on it instead of stopping.
+        deadline = time.monotonic() + 30
+        while process.poll() is None and time.monotonic() < deadline:
+            seen += read_available(leader, 0.2)
     finally:
         if process.poll() is None:
             process.kill()
-    while True:
-        ready, _, _ = select.select([leader], [], [], 0.2)
-        if not ready:
-            break
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
+            process.wait()
+    while chunk := read_available(leader, 0.2):
         seen += chunk
     os.close(leader)
     assert process.returncode == 130

@@ -389,26 +389,43 @@ def run_in_own_thread(h: highspy.Highs) -> None:
         highspy.Highs.resetThreadScheduler(False)
 
 
+STOP_WAIT_S = 10.0
+"""After Ctrl-C, how long HiGHS gets to reach its next interrupt check (it checks between LPs,
+not inside one, such as the root LP)."""
+
+
+class SolverLeftRunning(KeyboardInterrupt):
+    """Ctrl-C, and HiGHS did not stop within ``STOP_WAIT_S``: its thread still runs, so the
+    process must end without waiting for it (``optimizer.cli``). Nothing has been written."""
+
+
 def run_interruptibly(h: highspy.Highs) -> None:
     """Run HiGHS in its own thread, so that Ctrl-C reaches Python while it works.
 
-    On Ctrl-C, HiGHS is asked to stop at its next interrupt check, the thread is joined,
-    and ``KeyboardInterrupt`` is raised again: the caller writes nothing, and no solver
-    thread is left running.
+    On Ctrl-C (also one that arrives while the thread starts), HiGHS is asked to stop at its
+    next interrupt check, the thread is joined, and ``KeyboardInterrupt`` is raised again:
+    the caller writes nothing, and no solver thread is left running. If HiGHS has not
+    stopped ``STOP_WAIT_S`` later, ``SolverLeftRunning`` is raised instead.
     """
     h.HandleUserInterrupt = True
-    h.startSolve()
-    interrupted = False
+    interrupted_at: float | None = None
+    try:
+        h.startSolve()
+    except KeyboardInterrupt:
+        interrupted_at = time.monotonic()
+        h.cancelSolve()  # type: ignore[no-untyped-call]
     while True:
         try:
             finished, _ = h.wait(0.1)
         except KeyboardInterrupt:
-            interrupted = True
+            interrupted_at = interrupted_at or time.monotonic()
             h.cancelSolve()  # type: ignore[no-untyped-call]
             continue
         if finished:
             break
-    if interrupted:
+        if interrupted_at is not None and time.monotonic() - interrupted_at > STOP_WAIT_S:
+            raise SolverLeftRunning
+    if interrupted_at is not None:
         raise KeyboardInterrupt
 
 
