@@ -143,26 +143,24 @@ def compile_model(model: pyo.ConcreteModel, relax_integrality: bool = False) -> 
     objective = form.objectives[0]
     columns = form.columns
     start, index, value = form.a.by_columns()
-    lp = highspy.HighsLp()
-    lp.num_col_ = len(columns)
-    lp.num_row_ = form.a.shape[0]
-    lp.col_cost_ = form.c.dense_row(0) if form.c.shape[0] else np.zeros(len(columns))
-    lp.offset_ = float(form.c_offset[0]) if len(form.c_offset) else 0.0
     bounds = [v.bounds for v in columns]  # both at once: one look at the domain per column
-    lp.col_lower_ = np.array([-INF if lb is None else lb for lb, _ in bounds], dtype=float)
-    lp.col_upper_ = np.array([INF if ub is None else ub for _, ub in bounds], dtype=float)
-    lp.row_lower_ = np.where(np.isinf(form.row_lower), -INF, form.row_lower)
-    lp.row_upper_ = np.where(np.isinf(form.row_upper), INF, form.row_upper)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = start.astype(np.int32)
-    lp.a_matrix_.index_ = index.astype(np.int32)
-    lp.a_matrix_.value_ = value.astype(float)
     integer = [v.is_integer() or v.is_binary() for v in columns]
-    if any(integer) and not relax_integrality:
-        lp.integrality_ = [
-            highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous for flag in integer
-        ]
-    lp.sense_ = highspy.ObjSense.kMaximize if objective.sense == pyo.maximize else highspy.ObjSense.kMinimize
+    integrality = (
+        [highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous for flag in integer]
+        if any(integer) and not relax_integrality
+        else None
+    )
+    lp = highs_lp(
+        cost=form.c.dense_row(0) if form.c.shape[0] else np.zeros(len(columns)),
+        offset=float(form.c_offset[0]) if len(form.c_offset) else 0.0,
+        col_lower=np.array([-INF if lb is None else lb for lb, _ in bounds], dtype=float),
+        col_upper=np.array([INF if ub is None else ub for _, ub in bounds], dtype=float),
+        row_lower=np.where(np.isinf(form.row_lower), -INF, form.row_lower),
+        row_upper=np.where(np.isinf(form.row_upper), INF, form.row_upper),
+        by_columns=(start, index, value),
+        integrality=integrality,
+        sense=highspy.ObjSense.kMaximize if objective.sense == pyo.maximize else highspy.ObjSense.kMinimize,
+    )
     others = [
         (form.objectives[i], form.c.dense_row(i), float(form.c_offset[i]))
         for i in range(1, len(form.objectives))
@@ -188,20 +186,49 @@ def solver_lp(compiled: CompiledModel) -> Any:
     if not len(scale) or (scale == 1.0).all():
         return lp
     start, index, value = compiled.by_columns
-    scaled = highspy.HighsLp()
-    scaled.num_col_, scaled.num_row_ = lp.num_col_, lp.num_row_
-    scaled.col_cost_ = np.asarray(lp.col_cost_, dtype=float) * scale
-    scaled.offset_ = lp.offset_
-    scaled.col_lower_ = np.asarray(lp.col_lower_, dtype=float) / scale
-    scaled.col_upper_ = np.asarray(lp.col_upper_, dtype=float) / scale
-    scaled.row_lower_, scaled.row_upper_ = lp.row_lower_, lp.row_upper_
-    scaled.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    scaled.a_matrix_.start_ = start.astype(np.int32)
-    scaled.a_matrix_.index_ = index.astype(np.int32)
-    scaled.a_matrix_.value_ = value * np.repeat(scale, np.diff(start))
-    scaled.integrality_ = lp.integrality_
-    scaled.sense_ = lp.sense_
-    return scaled
+    return highs_lp(
+        cost=np.asarray(lp.col_cost_, dtype=float) * scale,
+        offset=lp.offset_,
+        col_lower=np.asarray(lp.col_lower_, dtype=float) / scale,
+        col_upper=np.asarray(lp.col_upper_, dtype=float) / scale,
+        row_lower=lp.row_lower_,
+        row_upper=lp.row_upper_,
+        by_columns=(start, index, value * np.repeat(scale, np.diff(start))),
+        integrality=lp.integrality_,
+        sense=lp.sense_,
+    )
+
+
+def highs_lp(
+    *,
+    cost: Any,
+    offset: float,
+    col_lower: Any,
+    col_upper: Any,
+    row_lower: Any,
+    row_upper: Any,
+    by_columns: tuple[np.ndarray, np.ndarray, np.ndarray],
+    integrality: Any,
+    sense: Any,
+) -> Any:
+    """A ``highspy.HighsLp`` from its parts, the matrix by columns (``integrality`` None: all
+    continuous)."""
+    start, index, value = by_columns
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(start) - 1
+    lp.num_row_ = len(row_lower)
+    lp.col_cost_ = cost
+    lp.offset_ = offset
+    lp.col_lower_, lp.col_upper_ = col_lower, col_upper
+    lp.row_lower_, lp.row_upper_ = row_lower, row_upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = start.astype(np.int32)
+    lp.a_matrix_.index_ = index.astype(np.int32)
+    lp.a_matrix_.value_ = value.astype(float)
+    if integrality is not None:
+        lp.integrality_ = integrality
+    lp.sense_ = sense
+    return lp
 
 
 def model_scaling_warnings(compiled: CompiledModel) -> list[str]:
