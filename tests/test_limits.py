@@ -147,9 +147,7 @@ def test_ctrl_c_during_the_solve_leaves_no_file(tmp_path: Path) -> None:
     deadline = time.monotonic() + 60
     try:
         while b"solving with HiGHS" not in seen and time.monotonic() < deadline:
-            ready, _, _ = select.select([leader], [], [], 1.0)
-            if ready:
-                seen += os.read(leader, 4096)
+            seen += read_available(leader, 1.0)
         assert b"solving with HiGHS" in seen, seen.decode(errors="replace")
         inside = time.monotonic() + 1.0  # well inside the solve
         while time.monotonic() < inside:
