@@ -60,6 +60,11 @@ from optimizer.solvers.start import Start
 
 BlockKey = tuple[str, int]  # (scenario, year)
 
+# The extensive form's options, but HiGHS's own strong-branching reliability: trusting a
+# pseudocost after one observation was measured on the example's whole MIP; with it the
+# large case's Benders solve (a master of 2,200 binaries under dense cuts) took 137.6 s
+# against 120.7 s in one pair, and medium's was unchanged.
+MASTER_MIP_OPTIONS = {k: v for k, v in TUNED_MIP_OPTIONS.items() if k != "mip_pscost_minreliable"}
 IN_OUT = 0.5  # LP phase: cuts at this share of the last separation point plus the rest of x^
 THETA_ROWS = ("tail_loss_definition",)  # rows that hold a scenario's whole NPV (models.risk)
 PARALLEL_ABOVE_NONZEROS = 200_000  # smaller blocks solve faster here than a worker process starts
@@ -675,7 +680,7 @@ def build_master(dec: Decomposition, options: SolverOptions) -> Master:
         dtype=np.int32,
     )
     h = quiet_highs()
-    for name, value in {**TUNED_MIP_OPTIONS, **options.highs_options}.items():
+    for name, value in {**MASTER_MIP_OPTIONS, **options.highs_options}.items():
         h.setOptionValue(name, value)
     h.setOptionValue("random_seed", options.random_seed)
     h.passModel(master)
