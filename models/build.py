@@ -69,8 +69,9 @@ def create_model(d: ModelData, *, decomposable: bool = False) -> pyo.ConcreteMod
     tightening.add_coverage_needs_signed_contracts(m, d)
     if decomposable:
         # A tighter Benders master (the example: 15.4 s -> 10.7 s). Left out of the extensive
-        # form: there HiGHS 1.16 then runs its root cut rounds, which cost more than the
-        # tighter bound saves (example: 7.6-8.2 s -> 9.1-21.5 s over three seeds).
+        # form, where it measures no faster: the example in kt, 4 seeds, 4.1-5.5 s against
+        # 4.0-5.2 s (in tonnes HiGHS 1.16 then ran its root cut rounds: 9.1-21.5 s against
+        # 7.6-8.2 s).
         tightening.add_coverage_needs_enough_plants(m, d)
     funding.add_capex_concentration_limits(m, d)
     contracts.add_revenue_concentration_limits(m, d, short_rows=not decomposable)
