@@ -73,6 +73,10 @@ def create_model(d: ModelData, *, decomposable: bool = False) -> pyo.ConcreteMod
         # 4.0-5.2 s (in tonnes HiGHS 1.16 then ran its root cut rounds: 9.1-21.5 s against
         # 7.6-8.2 s).
         tightening.add_coverage_needs_enough_plants(m, d)
+    else:
+        # Benders would put these rows in the operations blocks, where funding is fixed and
+        # they cut nothing.
+        tightening.add_feedstock_left_for_other_plants(m, d)
     funding.add_capex_concentration_limits(m, d)
     contracts.add_revenue_concentration_limits(m, d, short_rows=not decomposable)
     finance.add_dscr_covenants(m, d)
