@@ -69,14 +69,14 @@ def create_model(d: ModelData, *, decomposable: bool = False) -> pyo.ConcreteMod
     tightening.add_coverage_needs_signed_contracts(m, d)
     if decomposable:
         # A tighter Benders master (the example: 15.4 s -> 10.7 s). Left out of the extensive
-        # form, where it measures no faster: the example in kt, 4 seeds, 4.1-5.5 s against
-        # 4.0-5.2 s (in tonnes HiGHS 1.16 then ran its root cut rounds: 9.1-21.5 s against
-        # 7.6-8.2 s).
+        # form, where HiGHS 1.16 then runs its slow root cut rounds: beside the pool covers
+        # below, the example's what-ifs took 41 s with it against 26.5 s without (the
+        # rare-earth variant 23.8 s against 5.7 s); alone it measured no faster.
         tightening.add_coverage_needs_enough_plants(m, d)
     else:
         # Benders would put these rows in the operations blocks, where funding is fixed and
         # they cut nothing.
-        tightening.add_feedstock_left_for_other_plants(m, d)
+        tightening.add_feedstock_short_for_largest_plants(m, d)
     funding.add_capex_concentration_limits(m, d)
     contracts.add_revenue_concentration_limits(m, d, short_rows=not decomposable)
     finance.add_dscr_covenants(m, d)

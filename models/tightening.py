@@ -19,6 +19,7 @@ usually dominates the years after it).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -30,11 +31,15 @@ from optimizer.models.operations import pool_feed
 # A cover coefficient below this share of the need is dropped: it cannot matter.
 NEGLIGIBLE_SHARE = 1e-9
 
+# Pools of up to this many plants get a cover row for every set of their plants (2^n - n - 1
+# sets at most); larger pools one for all their plants and one without each plant.
+MAX_PLANTS_FOR_EVERY_COVER = 6
+
 VALID_INEQUALITIES = (
     "coverage_needs_running_capacity",
     "coverage_needs_signed_contracts",
     "coverage_needs_enough_plants",
-    "feedstock_left_for_other_plants",
+    "feedstock_short_for_largest_plants",
 )
 """Component names. They hold only while the limits they are derived from are hard: a model
 that relaxes those limits (``elastic.relax``) must drop them."""
@@ -239,58 +244,68 @@ def add_coverage_needs_enough_plants(m: pyo.ConcreteModel, d: ModelData) -> None
 
 
 @dataclass(frozen=True)
-class PoolShare:
-    """``sum of the pool's feed <= largest_t + sum_k coefficients[k] fund[k]``: plant ``plant``
-    processes at most ``largest_t``; the other plants' choices add ``coefficients``."""
+class PoolCover:
+    """``sum of the pool's feed <= base_t + sum_k coefficients[k] fund[k]``: the plants of
+    ``plants``, at their largest choices, need ``excess_t`` more than the pool holds."""
 
-    plant: str
-    largest_t: float
+    plants: tuple[str, ...]
+    excess_t: float
+    base_t: float
     coefficients: dict[FundKey, float]
 
 
-def feedstock_left_rows(
-    available_t: float, processable_t: dict[str, dict[FundKey, float]]
-) -> list[PoolShare]:
-    """The rows of one pool in one year and scenario: one per plant whose largest choice leaves
-    part of the pool to the others and where some other choice could take more than is left.
+def plant_sets(plants: list[str]) -> Iterable[tuple[str, ...]]:
+    """The sets of plants a pool gets cover rows for (``MAX_PLANTS_FOR_EVERY_COVER``)."""
+    if len(plants) <= MAX_PLANTS_FOR_EVERY_COVER:
+        return (c for n in range(2, len(plants) + 1) for c in itertools.combinations(plants, n))
+    return [tuple(plants), *itertools.combinations(plants, len(plants) - 1)]
 
-    ``processable_t``: per plant, the feed each of its choices running then can process
-    (``ModelData.usable_feed_tpa``). A choice's u is that feed capped at the pool; plant q's
-    largest is B_q = max u; each other choice k counts min(u_k, available - B_q). A row where
-    no other choice is capped is the sum of the plants' capacity rows, and is left out.
+
+def feedstock_short_rows(
+    available_t: float, processable_t: dict[str, dict[FundKey, float]]
+) -> list[PoolCover]:
+    """The cover rows of one pool in one year and scenario (``add_feedstock_short_for_largest_plants``).
+
+    ``processable_t``: per plant, the feed each of its choices running then can process; a
+    choice's u is that feed capped at the pool. A set of plants is a cover when their largest
+    u add up to ``available_t`` + excess with each largest u above the excess.
     """
     capped = {p: {k: min(available_t, u) for k, u in choices.items()} for p, choices in processable_t.items()}
+    plants = sorted(p for p, choices in capped.items() if choices)
     rows = []
-    for plant, choices in sorted(capped.items()):
-        if not choices:
+    for cover in plant_sets(plants):
+        largest_t = {p: max(capped[p].values()) for p in cover}
+        excess_t = sum(largest_t.values()) - available_t
+        if excess_t <= NEGLIGIBLE_SHARE * available_t or any(u <= excess_t for u in largest_t.values()):
             continue
-        largest_t = max(choices.values())
-        left_t = available_t - largest_t
-        if left_t <= NEGLIGIBLE_SHARE * available_t:
-            continue
-        others = {k: u for p, us in capped.items() if p != plant for k, u in us.items()}
-        if all(u <= left_t for u in others.values()):
-            continue
-        rows.append(PoolShare(plant, largest_t, {k: min(u, left_t) for k, u in sorted(others.items())}))
+        coefficients = {}
+        for p, choices in capped.items():
+            for k, u in sorted(choices.items()):
+                coefficients[k] = min(u, largest_t[p] - excess_t) if p in cover else u
+        rows.append(PoolCover(cover, excess_t, (len(cover) - 1) * excess_t, coefficients))
     return rows
 
 
-def add_feedstock_left_for_other_plants(m: pyo.ConcreteModel, d: ModelData) -> None:
-    """Plants sharing a feedstock pool: once one plant takes what its largest choice can process,
-    the others together take no more than what is left.
+def add_feedstock_short_for_largest_plants(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """Plants sharing a feedstock pool whose largest choices together need more than the pool
+    holds cannot all process their capacity: together they fall short by the excess.
 
-    sum_{p uses f} pool_feed[p,t,s] <= B_q + sum_{p != q} sum_{k of p running} min(u_k, A - B_q) fund[k]
-    for each pool f with A t available in year t, scenario s and plant q of the pool, u_k =
-    min(A, usable feed of choice k in t of s) and B_q = max u_k over q's running choices
-    (``feedstock_left_rows``). Valid for every plan (fund 0 or 1, one choice per project): if
-    no other plant runs, the left side is q's feed, at most B_q; if the others that run all
-    have u_k <= A - B_q, the left side is at most B_q plus their u_k; if one has u_k > A - B_q,
-    the right side is at least A, which the pool row already bounds. Each plant's pool feed
-    lies between 0 and its feed (``value_chain``), so all this holds for plants fed by others
-    too. It cuts what the pool row cannot: Indian Rare Earths' large magnet plant (1,500 t of
-    the 1,600 t of scrap in 2030) and 0.5 of Pune's large plant take the whole 1,600 t in the
-    LP; this row leaves Pune 0.5 x 100 t (the example's LP bound falls from 268.4 to 257.1;
-    the optimum is 240.07).
+    sum_{p uses f} pool_feed[p,t,s] <= (n - 1) e + sum_{p in C} sum_k min(u_k, U_p - e) fund[k]
+                                       + sum_{p not in C} sum_k u_k fund[k]
+    for each pool f with A t available in year t, scenario s and set C of n plants of the
+    pool whose largest choices U_p add up to A + e (e > 0, each U_p above e), u_k = min(A,
+    usable feed of choice k in t of s) (``feedstock_short_rows``: a flow cover, lifted over
+    each plant's choices of size and start year). Valid for every plan (fund 0 or 1, one
+    choice per project): each plant's pool feed is at most its funded choice's u_k. If every
+    plant of C is funded at a choice with u_k >= U_p - e, the right side is at least
+    (n - 1) e + sum_C (U_p - e) = A, which the pool row already bounds. Otherwise at most
+    n - 1 of them count U_p - e <= u_k, the (n - 1) e makes up for the e each of those loses,
+    and every other funded choice counts its u_k: the right side is at least the sum of the
+    funded u_k. It cuts what the pool row cannot: Lohum's 40,000 t, Attero's 25,000 t and
+    Batx's 15,000 t of capacity against 75,000 t of battery scrap in 2030 (e = 5,000 t): with
+    each plant funded at 0.9 the LP feeds them 72,000 t, this row allows 10,000 + 0.9 x
+    (35,000 + 20,000 + 10,000) = 68,500 t (the example's LP bound falls from 268.4 to 259.8
+    with these rows; the optimum is 240.07).
     """
     rows = {}
     for (feedstock, t), available_t in sorted(d.feedstock_available_t.items()):
@@ -299,16 +314,18 @@ def add_feedstock_left_for_other_plants(m: pyo.ConcreteModel, d: ModelData) -> N
             processable_t = {
                 p: {k: d.usable_feed_tpa(k, t, s) for k in d.funds_operating_in(p, t, s)} for p in plants
             }
-            for row in feedstock_left_rows(available_t, processable_t):
-                rows[feedstock, t, s, row.plant] = (plants, row)
+            for i, row in enumerate(feedstock_short_rows(available_t, processable_t)):
+                rows[feedstock, t, s, i] = (plants, row)
     if not rows:
         return
 
-    def rule(m: pyo.ConcreteModel, feedstock: str, t: int, s: str, plant: str) -> object:
-        plants, row = rows[feedstock, t, s, plant]
+    def rule(m: pyo.ConcreteModel, feedstock: str, t: int, s: str, i: int) -> object:
+        plants, row = rows[feedstock, t, s, i]
         taken = sum(pool_feed(m, d, p, t, s) for p in plants)
-        return taken <= row.largest_t + sum(c * m.fund[k] for k, c in row.coefficients.items())
+        return taken <= row.base_t + sum(c * m.fund[k] for k, c in row.coefficients.items())
 
-    m.feedstock_left_for_other_plants = pyo.Constraint(
-        list(rows), rule=rule, doc="a feedstock pool's rest after its largest plant (valid inequality), t"
+    m.feedstock_short_for_largest_plants = pyo.Constraint(
+        list(rows),
+        rule=rule,
+        doc="plants whose largest choices exceed a feedstock pool (valid inequality), t",
     )

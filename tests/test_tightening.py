@@ -8,7 +8,11 @@ import itertools
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from optimizer.models.tightening import Cover, PoolShare, enough_plants_cover, feedstock_left_rows
+from optimizer.models.tightening import (
+    Cover,
+    enough_plants_cover,
+    feedstock_short_rows,
+)
 
 # The example's lithium need from 2033 (5% of 11,520 t): Rubamin small recovers 531 t, large
 # 1,062 t; Lohum's small refinery 647 t.
@@ -68,33 +72,6 @@ def test_every_plan_that_meets_the_need_meets_the_row(
         assert sum(row.coefficients.get(k, 0.0) for k in funded) >= row.need
 
 
-# The example's magnet scrap in 2030: 1,600 t for three plants (feed each choice can process, t).
-IREL = {("IREL", "large", 2026): 1500.0, ("IREL", "medium", 2026): 1000.0}
-PUNE = {("PUNE", "large", 2027): 2000.0, ("PUNE", "small", 2027): 500.0}
-EP = {("EP", "medium", 2026): 400.0}
-
-
-def test_the_other_plants_share_what_the_largest_choice_of_one_leaves() -> None:
-    rows = {row.plant: row for row in feedstock_left_rows(1600.0, {"IREL": IREL, "PUNE": PUNE, "EP": EP})}
-    # IREL large takes 1,500 t of 1,600 t: every other choice counts at most the 100 t left.
-    assert rows["IREL"] == PoolShare(
-        "IREL",
-        1500.0,
-        {("EP", "medium", 2026): 100.0, ("PUNE", "large", 2027): 100.0, ("PUNE", "small", 2027): 100.0},
-    )
-    # Beside EP's 400 t, 1,200 t are left: Pune's large plant counts 1,200 t, the rest what they process.
-    assert rows["EP"].largest_t == 400.0
-    assert rows["EP"].coefficients[("PUNE", "large", 2027)] == 1200.0
-    assert rows["EP"].coefficients[("IREL", "medium", 2026)] == 1000.0
-    # Pune large alone can take the whole pool: nothing is left to bound the others by.
-    assert "PUNE" not in rows
-
-
-def test_no_row_where_no_other_choice_could_take_more_than_is_left() -> None:
-    # 1,500 t beside IREL's largest 1,500 t: EP's 400 t fit, so the row would only add the capacity rows.
-    assert feedstock_left_rows(3000.0, {"IREL": IREL, "EP": EP}) == []
-
-
 @st.composite
 def pools(draw: st.DrawFn) -> tuple[float, dict[str, dict[tuple[str, str, int], float]]]:
     processable: dict[str, dict[tuple[str, str, int], float]] = {}
@@ -107,17 +84,48 @@ def pools(draw: st.DrawFn) -> tuple[float, dict[str, dict[tuple[str, str, int], 
     return float(draw(st.integers(min_value=1, max_value=100))), processable
 
 
+# The example's battery scrap in 2030: 75,000 t for three black-mass plants.
+LOH = {("LOH", "large", 2026): 40000.0, ("LOH", "medium", 2026): 20000.0}
+ATT = {("ATT", "large", 2026): 25000.0}
+BATX = {("BATX", "large", 2026): 15000.0}
+
+
+def test_plants_whose_largest_choices_exceed_the_pool_fall_short_by_the_excess() -> None:
+    rows = feedstock_short_rows(75000.0, {"LOH": LOH, "ATT": ATT, "BATX": BATX})
+    # Only all three at their largest exceed the pool: 80,000 t - 75,000 t = 5,000 t.
+    assert [row.plants for row in rows] == [("ATT", "BATX", "LOH")]
+    row = rows[0]
+    assert row.excess_t == 5000.0
+    assert row.base_t == 2 * 5000.0
+    assert row.coefficients == {
+        ("ATT", "large", 2026): 25000.0 - 5000.0,
+        ("BATX", "large", 2026): 15000.0 - 5000.0,
+        ("LOH", "large", 2026): 40000.0 - 5000.0,
+        # Lohum's medium plant is smaller than what its large one counts: it counts its 20,000 t.
+        ("LOH", "medium", 2026): 20000.0,
+    }
+    # All three funded large: 10,000 + 35,000 + 20,000 + 10,000 = 75,000 t, the pool.
+    all_large = [("LOH", "large", 2026), ("ATT", "large", 2026), ("BATX", "large", 2026)]
+    assert row.base_t + sum(row.coefficients[k] for k in all_large) == 75000.0
+
+
+def test_a_plant_no_larger_than_the_excess_makes_no_cover() -> None:
+    # 40,000 + 25,000 + 15,000 against 55,000 t: Batx's 15,000 t is below the 25,000 t excess,
+    # so the cover is Lohum and Attero alone (10,000 t over); Lohum and Batx only fill the pool.
+    rows = feedstock_short_rows(55000.0, {"LOH": LOH, "ATT": ATT, "BATX": BATX})
+    assert [(row.plants, row.excess_t) for row in rows] == [(("ATT", "LOH"), 10000.0)]
+
+
 @settings(max_examples=300, deadline=None)
 @given(pools())
-def test_no_plan_can_feed_more_than_a_row_allows(
+def test_no_plan_can_feed_more_than_a_cover_row_allows(
     case: tuple[float, dict[str, dict[tuple[str, str, int], float]]],
 ) -> None:
     available_t, processable = case
-    rows = feedstock_left_rows(available_t, processable)
+    rows = feedstock_short_rows(available_t, processable)
     for plan in itertools.product(*([None, *choices] for choices in processable.values())):
         funded = [k for k in plan if k is not None]
-        # The most the plants can take: each its funded choice's capacity, together the pool.
-        most_t = min(available_t, sum(processable[k[0]][k] for k in funded))
+        most_t = min(available_t, sum(min(available_t, processable[k[0]][k]) for k in funded))
         for row in rows:
-            allowed_t = row.largest_t + sum(row.coefficients.get(k, 0.0) for k in funded)
-            assert most_t <= allowed_t + 1e-9
+            allowed_t = row.base_t + sum(row.coefficients.get(k, 0.0) for k in funded)
+            assert most_t <= allowed_t + 1e-6
