@@ -44,6 +44,12 @@ def pool_feed(m: pyo.ConcreteModel, d: ModelData, p: str, t: int, s: str) -> Any
     return feed - inflow - var_or_zero(m.feed_spot_buy, (p, t, s))
 
 
+def pool_plants(m: pyo.ConcreteModel, d: ModelData, feedstock: str, t: int, s: str) -> list[str]:
+    """The plants that take feed from a Feedstocks pool in year t of scenario s: those of its
+    users with a feed variable then (the pool row and the rows derived from it sum over them)."""
+    return [p for p in d.feedstock_projects.get(feedstock, []) if (p, t, s) in m.feed]
+
+
 def add_feed_within_feedstock(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Plants sharing a feedstock together use no more than is available that year.
 
@@ -51,14 +57,11 @@ def add_feed_within_feedstock(m: pyo.ConcreteModel, d: ModelData) -> None:
     pool_feed is the feed, less what other plants and the spot market supply (``value_chain``).
     """
     index = [
-        (f, t, s)
-        for (f, t) in d.feedstock_available_t
-        for s in d.scenarios
-        if any((p, t, s) in m.feed for p in d.feedstock_projects.get(f, []))
+        (f, t, s) for (f, t) in d.feedstock_available_t for s in d.scenarios if pool_plants(m, d, f, t, s)
     ]
 
     def rule(m: pyo.ConcreteModel, f: str, t: int, s: str) -> Any:
-        feed = sum(pool_feed(m, d, p, t, s) for p in d.feedstock_projects[f] if (p, t, s) in m.feed)
+        feed = sum(pool_feed(m, d, p, t, s) for p in pool_plants(m, d, f, t, s))
         return feed <= d.feedstock_available_t[f, t]
 
     m.feed_within_feedstock = pyo.Constraint(index, rule=rule, doc="feedstock availability, t")

@@ -26,7 +26,7 @@ from typing import Generic, TypeVar
 
 import pyomo.core as pyo
 from optimizer.models.data import FundKey, ModelData
-from optimizer.models.operations import pool_feed
+from optimizer.models.operations import pool_feed, pool_plants
 
 # A cover coefficient below this share of the need is dropped: it cannot matter.
 NEGLIGIBLE_SHARE = 1e-9
@@ -310,7 +310,7 @@ def add_feedstock_short_for_largest_plants(m: pyo.ConcreteModel, d: ModelData) -
     rows = {}
     for (feedstock, t), available_t in sorted(d.feedstock_available_t.items()):
         for s in d.scenarios:
-            plants = [p for p in d.feedstock_projects.get(feedstock, []) if (p, t, s) in m.feed]
+            plants = pool_plants(m, d, feedstock, t, s)
             processable_t = {
                 p: {k: d.usable_feed_tpa(k, t, s) for k in d.funds_operating_in(p, t, s)} for p in plants
             }
