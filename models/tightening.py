@@ -250,8 +250,13 @@ class PoolCover:
 
     plants: tuple[str, ...]
     excess_t: float
-    base_t: float
     coefficients: dict[FundKey, float]
+
+    @property
+    def base_t(self) -> float:
+        """The row's constant, (n - 1) x the excess: with all n plants at their largest, each
+        counting its largest less the excess, the right side is then the pool."""
+        return (len(self.plants) - 1) * self.excess_t
 
 
 def plant_sets(plants: list[str]) -> Iterable[tuple[str, ...]]:
@@ -282,7 +287,7 @@ def feedstock_short_rows(
         for p, choices in capped.items():
             for k, u in sorted(choices.items()):
                 coefficients[k] = min(u, largest_t[p] - excess_t) if p in cover else u
-        rows.append(PoolCover(cover, excess_t, (len(cover) - 1) * excess_t, coefficients))
+        rows.append(PoolCover(cover, excess_t, coefficients))
     return rows
 
 
