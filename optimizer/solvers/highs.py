@@ -27,7 +27,7 @@ from optimizer.errors import UsageError
 from optimizer.models.build import QUANTITIES_T
 from optimizer.solvers.scaling import scaling_warnings
 from optimizer.solvers.standard_form import Rows, linear_standard_form
-from optimizer.solvers.start import Start, StartOutcome, apply_start
+from optimizer.solvers.start import Start, StartOutcome, apply_start, integer_columns
 
 INF = highspy.kHighsInf
 
@@ -474,9 +474,7 @@ def fixed_integer_duals(h: highspy.Highs, compiled: CompiledModel) -> dict[Any, 
     fixed columns first).
     """
     lp = h.getLp()
-    integer = np.array(
-        [i for i, var in enumerate(compiled.columns) if var.is_integer() or var.is_binary()], dtype=np.int32
-    )
+    integer = integer_columns(compiled.columns)
     if len(integer):
         fixed = np.round(np.asarray(h.getSolution().col_value)[integer])
         lower, upper = np.array(lp.col_lower_, dtype=float), np.array(lp.col_upper_, dtype=float)
