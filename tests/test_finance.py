@@ -25,11 +25,13 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from optimizer import Case, Plan, plan
-from optimizer.analyses.finance import irr
+from optimizer.analyses.finance import SUMMED_ITEMS, by_year, irr, yearly_cash
 from optimizer.cli import main
 from tests.support.workbooks import Rows, write_workbook
 
@@ -314,3 +316,36 @@ def test_benders_keeps_the_covenants(tmp_path: Path, min_dscr: float) -> None:
     assert benders.method == "benders"
     assert benders.objective_usd_m == pytest.approx(extensive.objective_usd_m, rel=1e-7)
     assert funded(benders) == funded(extensive) == (["A", "B", "C"] if min_dscr == 1.3 else ["A", "B"])
+
+
+def ledger_rows(seed: int) -> pd.DataFrame:
+    """A plant ledger of three plants in two scenarios with years missing here and there."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for project in ("A", "B", "C"):
+        for scenario in ("low", "high"):
+            for year in range(2026, 2036):
+                if rng.random() < 0.25:  # a year without a row: yearly sums fill it with zeros
+                    continue
+                rows.append(
+                    {"project": project, "scenario": scenario, "year": year}
+                    | {item: float(rng.normal(0, 50)) for item in SUMMED_ITEMS}
+                )
+    return pd.DataFrame(rows).sample(frac=1.0, random_state=seed)  # rows in no particular order
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_yearly_sums_of_all_rows_at_once_are_each_rows_own(seed: int) -> None:
+    cash = ledger_rows(seed)
+    weights = pd.Series({"low": 0.3, "high": 0.7})
+    at_once = yearly_cash(cash, ["project", "scenario"], None)
+    weighted = yearly_cash(cash, ["project"], weights)
+    for (project, scenario), rows in cash.groupby(["project", "scenario"]):
+        alone = by_year(rows, list(SUMMED_ITEMS), None)
+        filled = alone.reindex(range(alone.index.min(), alone.index.max() + 1), fill_value=0.0)
+        assert at_once[str(project), str(scenario)].years == list(filled.index)
+        assert np.array_equal(at_once[str(project), str(scenario)].amounts, filled.to_numpy())
+    for (project,), rows in cash.groupby(["project"]):
+        alone = by_year(rows, list(SUMMED_ITEMS), weights)
+        filled = alone.reindex(range(alone.index.min(), alone.index.max() + 1), fill_value=0.0)
+        assert np.array_equal(weighted[(str(project),)].amounts, filled.to_numpy())

@@ -168,46 +168,90 @@ def by_year(frame: pd.DataFrame, columns: list[str], probability: pd.Series | No
     return summed.sort_index()
 
 
+SUMMED_ITEMS = (*OPERATING_ITEMS, *CAPEX_ITEMS, *FINANCING_ITEMS, "discounted_usd_m", "sales_usd_m")
+"""The ledger's columns a Finance row sums per year."""
+
+SERVICE_ITEMS = (
+    "debt_interest_usd_m",
+    "debt_principal_usd_m",
+    "prepayments_repaid_usd_m",
+    "prepayment_interest_usd_m",
+)
+"""Debt service: what leaves to lenders and prepaying buyers each year (negative in the ledger)."""
+
+
+@dataclass(frozen=True)
+class YearlyCash:
+    """One Finance row's ledger summed per year, every year from its first to its last (zeros
+    where it has no rows): ``amounts[i, j]`` is item ``SUMMED_ITEMS[j]`` in ``years[i]``."""
+
+    years: list[int]
+    amounts: npt.NDArray[np.float64]
+
+    def item(self, name: str) -> npt.NDArray[np.float64]:
+        return np.ascontiguousarray(self.amounts[:, SUMMED_ITEMS.index(name)])
+
+    def per_year(self, items: Sequence[str]) -> npt.NDArray[np.float64]:
+        """The items added up per year, one after the other in ``items``' order (as pandas adds a row)."""
+        total = np.zeros(len(self.years))
+        for name in items:
+            total = total + self.amounts[:, SUMMED_ITEMS.index(name)]
+        return total
+
+    def total(self, name: str) -> float:
+        """The item over every year."""
+        return float(np.sum(self.item(name)))
+
+
+def yearly_cash(
+    frame: pd.DataFrame, keys: list[str], probability: pd.Series | None
+) -> dict[tuple[str, ...], YearlyCash]:
+    """``by_year`` of ``SUMMED_ITEMS`` for every value of ``keys`` at once (the same sums: pandas
+    adds each key's and year's rows in the frame's order either way), each filled out to every
+    year from its first to its last."""
+    values = frame[list(SUMMED_ITEMS)].astype(float)
+    if probability is not None:
+        values = values.mul(frame["scenario"].map(probability).astype(float), axis=0)
+    summed = values.groupby([frame[k] for k in keys] + [frame["year"]]).sum()
+    amounts = summed.to_numpy(dtype=float)
+    years = summed.index.get_level_values("year").to_numpy(dtype=int)
+    groups = summed.groupby(level=list(range(len(keys)))).indices if keys else {(): np.arange(len(summed))}
+    out = {}
+    for key, positions in groups.items():
+        own = years[positions]
+        first = int(own.min())
+        filled = np.zeros((int(own.max()) - first + 1, len(SUMMED_ITEMS)))
+        filled[own - first] = amounts[positions]
+        name = tuple(str(v) for v in (key if isinstance(key, tuple) else (key,)))
+        out[name] = YearlyCash(list(range(first, first + len(filled))), filled)
+    return out
+
+
 def metrics(
+    yearly: YearlyCash,
     cash: pd.DataFrame,
     probability: pd.Series | None,
     debt_years: list[int],
     rate: float | None,
     has_debt: bool,
 ) -> dict[str, object]:
-    """Every number of one row of the Finance table from its ledger rows (one scenario, or all, weighted)."""
-    operating, capex, financing = list(OPERATING_ITEMS), list(CAPEX_ITEMS), list(FINANCING_ITEMS)
-    service_items = [
-        "debt_interest_usd_m",
-        "debt_principal_usd_m",
-        "prepayments_repaid_usd_m",
-        "prepayment_interest_usd_m",
-    ]
-    yearly = by_year(
-        cash,
-        [*operating, *capex, *financing, "discounted_usd_m", "sales_usd_m"],
-        probability,
-    )
-    if yearly.empty:
-        return {}
-    full = range(int(yearly.index.min()), int(yearly.index.max()) + 1)
-    yearly = yearly.reindex(full, fill_value=0.0)
-    years = yearly.index.tolist()
-    cfads = yearly[operating].sum(axis=1)
-    capex_cash = yearly[capex]
-    project = cfads + capex_cash.sum(axis=1)
-    equity = (project + yearly[financing].sum(axis=1)).tolist()
+    """Every number of one row of the Finance table from its yearly sums and its ledger rows (one
+    scenario, or all, weighted by ``probability``)."""
+    years = yearly.years
+    cfads = yearly.per_year(OPERATING_ITEMS)
+    project = cfads + yearly.per_year(CAPEX_ITEMS)
+    equity = (project + yearly.per_year(FINANCING_ITEMS)).tolist()
     project_rate, equity_rate = irr(project.tolist()), irr(equity)
-    # per year, as plain numbers: looking a year up in a Series costs more than the arithmetic
+    # per year, as plain numbers: looking a year up in an array costs more than the arithmetic
     cfads_in = dict(zip(years, cfads.tolist(), strict=True))
-    service_in = dict(zip(years, (-yearly[service_items].sum(axis=1)).tolist(), strict=True))
+    service_in = dict(zip(years, (-yearly.per_year(SERVICE_ITEMS)).tolist(), strict=True))
     in_debt = [t for t in debt_years if service_in.get(t, 0.0) > 1e-12]
     ratios = [cfads_in[t] / service_in[t] for t in in_debt]
-    sales_by_year = yearly["sales_usd_m"]
+    sales_by_year = yearly.item("sales_usd_m")
     share_years = (
         in_debt if in_debt else [t for t, v in zip(years, sales_by_year.tolist(), strict=True) if v > 0]
     )
-    sales = float(sales_by_year.loc[share_years].sum()) if share_years else 0.0
+    sales = float(np.sum(sales_by_year[[t - years[0] for t in share_years]])) if share_years else 0.0
     contracted = contracted_sales(cash, probability, share_years)
     notes = [
         f"{which}: {rate_.reason}"
@@ -215,9 +259,9 @@ def metrics(
         if rate_.value is None
     ]
     return {
-        "capex_usd_m": -float(capex_cash.sum().sum()),
-        "debt_usd_m": float(yearly["debt_drawn_usd_m"].sum()),
-        "npv_usd_m": float(yearly["discounted_usd_m"].sum()),
+        "capex_usd_m": -float(np.sum([yearly.total(name) for name in CAPEX_ITEMS])),
+        "debt_usd_m": yearly.total("debt_drawn_usd_m"),
+        "npv_usd_m": yearly.total("discounted_usd_m"),
         "project_irr": project_rate.value,
         "equity_irr": equity_rate.value,
         "payback_year": payback_year(years, project.tolist()),
@@ -278,12 +322,17 @@ def finance_table(
         cash = entities[entity][1]
         return cash if s == EXPECTED else by_scenario[entity].get(s, cash.iloc[0:0])
 
+    plants_yearly, portfolio_yearly = yearly_sums_of_rows(plant_cash_flows, weights)
     for index, (name, _, years, rate, has_debt) in enumerate(entities):
         for s in [*probability, EXPECTED]:
-            found = metrics(in_scenario(index, s), weights if s == EXPECTED else None, years, rate, has_debt)
-            if not found:
+            is_portfolio = index == len(entities) - 1
+            yearly = portfolio_yearly.get(s) if is_portfolio else plants_yearly.get((name, s))
+            if yearly is None:
                 continue
-            if name == PORTFOLIO_ROW and has_debt:
+            found = metrics(
+                yearly, in_scenario(index, s), weights if s == EXPECTED else None, years, rate, has_debt
+            )
+            if is_portfolio and has_debt:
                 plants = [(entity, in_scenario(i, s)) for i, entity in enumerate(entities[:-1])]
                 found["llcr"] = portfolio_llcr(plants, weights if s == EXPECTED else None)
             rows.append(
@@ -296,6 +345,20 @@ def finance_table(
                 }
             )
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def yearly_sums_of_rows(
+    cash: pd.DataFrame, weights: pd.Series
+) -> tuple[dict[tuple[str, str], YearlyCash], dict[str, YearlyCash]]:
+    """The yearly sums behind every Finance row: by plant and scenario (``EXPECTED``: weighted
+    over scenarios), and the portfolio's by scenario."""
+    plants = yearly_cash(cash, ["project", "scenario"], None)
+    for (p,), yearly in yearly_cash(cash, ["project"], weights).items():
+        plants[p, EXPECTED] = yearly
+    portfolio = {s: yearly for (s,), yearly in yearly_cash(cash, ["scenario"], None).items()}
+    for yearly in yearly_cash(cash, [], weights).values():
+        portfolio[EXPECTED] = yearly
+    return {(p, s): yearly for (p, s), yearly in plants.items()}, portfolio
 
 
 def rows_by(frame: pd.DataFrame, column: str) -> dict[str, pd.DataFrame]:
