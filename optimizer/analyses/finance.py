@@ -349,7 +349,7 @@ def finance_table(
 
 def yearly_sums_of_rows(
     cash: pd.DataFrame, weights: pd.Series
-) -> tuple[dict[tuple[str, str], YearlyCash], dict[str, YearlyCash]]:
+) -> tuple[dict[tuple[str, ...], YearlyCash], dict[str, YearlyCash]]:
     """The yearly sums behind every Finance row: by plant and scenario (``EXPECTED``: weighted
     over scenarios), and the portfolio's by scenario."""
     plants = yearly_cash(cash, ["project", "scenario"], None)
@@ -358,7 +358,7 @@ def yearly_sums_of_rows(
     portfolio = {s: yearly for (s,), yearly in yearly_cash(cash, ["scenario"], None).items()}
     for yearly in yearly_cash(cash, [], weights).values():
         portfolio[EXPECTED] = yearly
-    return {(p, s): yearly for (p, s), yearly in plants.items()}, portfolio
+    return plants, portfolio
 
 
 def rows_by(frame: pd.DataFrame, column: str) -> dict[str, pd.DataFrame]:
