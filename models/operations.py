@@ -50,6 +50,12 @@ def pool_plants(m: pyo.ConcreteModel, d: ModelData, feedstock: str, t: int, s: s
     return [p for p in d.feedstock_projects.get(feedstock, []) if (p, t, s) in m.feed]
 
 
+def pool_feed_total(m: pyo.ConcreteModel, d: ModelData, feedstock: str, t: int, s: str) -> Any:
+    """What the plants of a Feedstocks pool take from it in year t of scenario s, t: the left
+    side of the pool row and of every row derived from it (``tightening``)."""
+    return sum(pool_feed(m, d, p, t, s) for p in pool_plants(m, d, feedstock, t, s))
+
+
 def add_feed_within_feedstock(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Plants sharing a feedstock together use no more than is available that year.
 
@@ -61,8 +67,7 @@ def add_feed_within_feedstock(m: pyo.ConcreteModel, d: ModelData) -> None:
     ]
 
     def rule(m: pyo.ConcreteModel, f: str, t: int, s: str) -> Any:
-        feed = sum(pool_feed(m, d, p, t, s) for p in pool_plants(m, d, f, t, s))
-        return feed <= d.feedstock_available_t[f, t]
+        return pool_feed_total(m, d, f, t, s) <= d.feedstock_available_t[f, t]
 
     m.feed_within_feedstock = pyo.Constraint(index, rule=rule, doc="feedstock availability, t")
 

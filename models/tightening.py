@@ -26,7 +26,7 @@ from typing import Generic, TypeVar
 
 import pyomo.core as pyo
 from optimizer.models.data import FundKey, ModelData
-from optimizer.models.operations import pool_feed, pool_plants
+from optimizer.models.operations import pool_feed_total, pool_plants
 
 # A cover coefficient below this share of the need is dropped: it cannot matter.
 NEGLIGIBLE_SHARE = 1e-9
@@ -320,14 +320,15 @@ def add_feedstock_short_for_largest_plants(m: pyo.ConcreteModel, d: ModelData) -
                 p: {k: d.usable_feed_tpa(k, t, s) for k in d.funds_operating_in(p, t, s)} for p in plants
             }
             for i, row in enumerate(feedstock_short_rows(available_t, processable_t)):
-                rows[feedstock, t, s, i] = (plants, row)
+                rows[feedstock, t, s, i] = row
     if not rows:
         return
 
     def rule(m: pyo.ConcreteModel, feedstock: str, t: int, s: str, i: int) -> object:
-        plants, row = rows[feedstock, t, s, i]
-        taken = sum(pool_feed(m, d, p, t, s) for p in plants)
-        return taken <= row.base_t + sum(c * m.fund[k] for k, c in row.coefficients.items())
+        row = rows[feedstock, t, s, i]
+        return pool_feed_total(m, d, feedstock, t, s) <= row.base_t + sum(
+            c * m.fund[k] for k, c in row.coefficients.items()
+        )
 
     m.feedstock_short_for_largest_plants = pyo.Constraint(
         list(rows),
