@@ -159,13 +159,17 @@ def cover_ratio(
     return pv_cfads / pv_service if pv_service > 1e-12 else None
 
 
+def weighted(frame: pd.DataFrame, columns: list[str], probability: pd.Series | None) -> pd.DataFrame:
+    """``columns`` as floats, each row times its scenario's probability when ``probability`` is given."""
+    values = frame[columns].astype(float)
+    if probability is None:
+        return values
+    return values.mul(frame["scenario"].map(probability).astype(float), axis=0)
+
+
 def by_year(frame: pd.DataFrame, columns: list[str], probability: pd.Series | None) -> pd.DataFrame:
     """Sum ``columns`` per year (probability-weighted over scenarios when ``probability`` is given)."""
-    values = frame[columns].astype(float)
-    if probability is not None:
-        values = values.mul(frame["scenario"].map(probability).astype(float), axis=0)
-    summed = values.groupby(frame["year"]).sum()
-    return summed.sort_index()
+    return weighted(frame, columns, probability).groupby(frame["year"]).sum().sort_index()
 
 
 SUMMED_ITEMS = (*OPERATING_ITEMS, *CAPEX_ITEMS, *FINANCING_ITEMS, "discounted_usd_m", "sales_usd_m")
@@ -209,10 +213,11 @@ def yearly_cash(
     """``by_year`` of ``SUMMED_ITEMS`` for every value of ``keys`` at once (the same sums: pandas
     adds each key's and year's rows in the frame's order either way), each filled out to every
     year from its first to its last."""
-    values = frame[list(SUMMED_ITEMS)].astype(float)
-    if probability is not None:
-        values = values.mul(frame["scenario"].map(probability).astype(float), axis=0)
-    summed = values.groupby([frame[k] for k in keys] + [frame["year"]]).sum()
+    summed = (
+        weighted(frame, list(SUMMED_ITEMS), probability)
+        .groupby([frame[k] for k in keys] + [frame["year"]])
+        .sum()
+    )
     amounts = summed.to_numpy(dtype=float)
     years = summed.index.get_level_values("year").to_numpy(dtype=int)
     groups = summed.groupby(level=list(range(len(keys)))).indices if keys else {(): np.arange(len(summed))}
@@ -324,8 +329,8 @@ def finance_table(
 
     plants_yearly, portfolio_yearly = yearly_sums_of_rows(plant_cash_flows, weights)
     for index, (name, _, years, rate, has_debt) in enumerate(entities):
+        is_portfolio = index == len(entities) - 1
         for s in [*probability, EXPECTED]:
-            is_portfolio = index == len(entities) - 1
             yearly = portfolio_yearly.get(s) if is_portfolio else plants_yearly.get((name, s))
             if yearly is None:
                 continue
